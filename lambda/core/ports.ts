@@ -90,6 +90,8 @@ export interface RunRecord {
   readonly outcome?: Outcome;
   readonly reason?: string;
   readonly childRunId?: string;
+  /** False while a recorded re-trigger still waits for its announcement. */
+  readonly announced?: boolean;
   /** Epoch ms. */
   readonly dueAt?: number;
   readonly claimedAt?: number;
@@ -138,8 +140,17 @@ export interface FlowPause {
  * race shows as `claimed: false`, never as a second claim.
  */
 export interface LedgerPort {
-  /** Claims a run for a fresh alert. Fails (duplicate) while another claim is live or after an outcome. */
-  claimRun(runId: string, facts: ClaimFacts, lease: { now: number; leaseMs: number }): Promise<ClaimResult>;
+  /**
+   * Claims a run for a fresh alert. Fails (duplicate) while another claim is live or after an
+   * outcome; with `reclaimFinished` (an operator's manual retry) a run that ended without a
+   * re-trigger may be claimed again.
+   */
+  claimRun(
+    runId: string,
+    facts: ClaimFacts,
+    lease: { now: number; leaseMs: number },
+    options?: { reclaimFinished?: boolean },
+  ): Promise<ClaimResult>;
   /** Claims a scheduled run when its delay message fires; only the message holding `scheduleToken` wins. */
   claimScheduled(
     runId: string,
@@ -148,22 +159,26 @@ export interface LedgerPort {
   ): Promise<ClaimResult>;
   /** The claim waits on the delay queue until `dueAt`; the delay message carries the claim's token as `scheduleToken`. */
   markScheduled(claim: Claim, details: { dueAt: number; attempt: number; now: number }): Promise<void>;
-  /** Records the re-trigger: this run is done (`retriggered`, child) and the child is attempt n of the root. */
+  /**
+   * Records the re-trigger: this run is done (`retriggered`, child, not yet announced) and the child
+   * is attempt n of the root. Written before the announcement so nothing can re-trigger it again.
+   */
   recordRetrigger(
     claim: Claim,
-    details: {
-      newRunId: string;
-      attempt: number;
-      errorCodes: readonly string[];
-      flowId: string;
-      now: number;
-    },
+    details: { newRunId: string; attempt: number; facts: ClaimFacts; now: number },
   ): Promise<void>;
-  /** Records a terminal outcome other than `retriggered`. */
+  /** Records a terminal outcome other than `retriggered` (after it was announced) and ends the lease. */
   finish(
     claim: Claim,
     details: { outcome: Outcome; reason: string; attempt: number; now: number },
   ): Promise<void>;
+  /**
+   * After {@link LedgerPort.recordRetrigger}: notes whether the announcement went out, and ends the
+   * lease so a redelivery may announce what this invocation could not.
+   */
+  settleAnnouncement(claim: Claim, announced: boolean): Promise<void>;
+  /** Marks a recorded re-trigger as announced by a later delivery. */
+  markReannounced(runId: string): Promise<void>;
   /** Gives the claim back so a retry may take it at once; `mayHavePosted` makes the next one list first. */
   release(claim: Claim, details: { mayHavePosted: boolean }): Promise<void>;
   /** What the ledger knows of a run, or null. */
