@@ -73,6 +73,7 @@ export function createTokenProvider(options: TokenProviderOptions): TokenPort {
     sleep: options.sleep ?? realSleep,
     random: options.random ?? Math.random,
   };
+  checkTokenUrl(tokenUrl);
   const api = ky.create({ fetch: options.fetch, retry: 0 });
   const cache = new Map<string, CachedToken>();
   const inflight = new Map<string, Promise<string>>();
@@ -192,6 +193,18 @@ export function createTokenProvider(options: TokenProviderOptions): TokenPort {
       cache.delete(credential.clientId);
     },
   };
+}
+
+/** Checked at creation, so a typo is reported as such and not retried as a network error. */
+function checkTokenUrl(tokenUrl: string): void {
+  try {
+    new URL(tokenUrl);
+  } catch (error) {
+    throw new ImsError(
+      'The IMS token URL is not an absolute URL; set IMS_TOKEN_URL to e.g. https://ims-na1.adobelogin.com/ims/token/v3',
+      { kind: 'configuration', cause: error },
+    );
+  }
 }
 
 /** The token's lifetime in ms from `expires_in`: seconds, or milliseconds when implausibly large. */

@@ -89,6 +89,15 @@ describe('createTokenProvider', () => {
     });
   });
 
+  it('throws a configuration error at creation for a token URL that is not absolute', () => {
+    // Act
+    const create = () => createTokenProvider({ tokenUrl: 'ims-na1.adobelogin.com/ims/token/v3' });
+
+    // Assess
+    expect(create).toThrow(ImsError);
+    expect(create).toThrow(/IMS_TOKEN_URL/);
+  });
+
   it('mints one token for many sequential calls', async () => {
     // Prepare
     server.reply(tokenReply());

@@ -3,7 +3,7 @@
  * for the adapters' tests.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 
 /** A request the server received. */
 export interface RecordedRequest {
@@ -39,6 +39,7 @@ export interface LoopbackServer {
 /** Starts a server; close it in `afterAll`. */
 export async function startLoopbackServer(): Promise<LoopbackServer> {
   const requests: RecordedRequest[] = [];
+  const hung = new Set<Socket>();
   let handler: Handler = () => ({ status: 500, body: { message: 'no reply scripted' } });
 
   const server: Server = createServer((request, response) => {
@@ -57,7 +58,10 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
       };
       requests.push(recorded);
       const reply = handler(recorded);
-      if (reply === 'hang') return;
+      if (reply === 'hang') {
+        hung.add(request.socket);
+        return;
+      }
       if (reply === 'drop') {
         request.socket.destroy();
         return;
@@ -96,8 +100,10 @@ export async function startLoopbackServer(): Promise<LoopbackServer> {
     reset() {
       requests.length = 0;
       handler = () => ({ status: 500, body: { message: 'no reply scripted' } });
-      // Hung requests of the previous test must not hold the next one.
-      server.closeAllConnections();
+      // Hung requests of the previous test must not hold the next one. Idle keep-alive connections
+      // stay: closing them races with the client reusing them, which a POST cannot survive.
+      for (const socket of hung) socket.destroy();
+      hung.clear();
     },
     close() {
       server.closeAllConnections();
