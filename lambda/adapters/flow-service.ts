@@ -234,6 +234,14 @@ function listPath(scope: RunScope, query: ListRunsQuery): string {
     parts.push(`property=metrics.statusSummary.status==${encodeURIComponent(query.status)}`);
   }
   if (query.createdAfter !== undefined) {
+    if (!Number.isFinite(query.createdAfter)) {
+      // Dropping the filter instead would widen the list to runs older than the caller asked for.
+      throw new FlowServiceError('Flow Service GET /runs not sent: createdAfter is not a number', {
+        kind: 'permanent',
+        method: 'GET',
+        path: '/runs',
+      });
+    }
     // Flow Service documents `>` and `<` only; one ms less makes it "at or after".
     parts.push(`property=createdAt>${Math.floor(query.createdAfter) - 1}`);
   }
@@ -369,7 +377,8 @@ function toError(
         : 'permanent';
   const ambiguous = method === 'POST' && status >= 500 && !RETRIED_POST_STATUSES.has(status);
   const hint = statusHint(context, status, code);
-  const said = detail === undefined ? '' : `: ${excerpt(redact(detail, [token]))}`;
+  // Trailing dots dropped: the hint follows after a semicolon.
+  const said = detail === undefined ? '' : `: ${excerpt(redact(detail, [token])).replace(/[.\s]+$/, '')}`;
   return new FlowServiceError(
     `Flow Service ${method} ${path} answered ${status}${code ? ` ${code}` : ''}${said}${late}${hint ? `; ${hint}` : ''}`,
     { ...base, kind, status, code, ambiguous },

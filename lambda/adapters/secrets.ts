@@ -10,6 +10,7 @@ import { asRecord } from '../core/run-object';
 
 /** Options of {@link createCredentialsProvider}. */
 export interface CredentialsProviderOptions {
+  /** Built once at cold start by the handler, with the SDK's default endpoint resolution. */
   readonly client: SecretsManagerClient;
   /** Name or ARN of the secret. */
   readonly secretId: string;

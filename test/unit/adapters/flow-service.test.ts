@@ -613,7 +613,9 @@ describe('createFlowService: error mapping', () => {
 
       // Assess
       expect(error).toMatchObject({ kind: 'refused', status: 400, code, ambiguous: false });
-      expect(error.message).toContain(`Flow Service POST ${RETRIGGER_PATH} answered 400 ${code}: ${detail}`);
+      expect(error.message).toContain(
+        `Flow Service POST ${RETRIGGER_PATH} answered 400 ${code}: ${detail.replace(/\.$/, '')}; Adobe refuses`,
+      );
       expect(posts()).toBe(1);
     },
   );

@@ -22,8 +22,10 @@ export type Reply =
   | 'hang'
   | 'drop';
 
+/** Chooses the reply to a request. */
 export type Handler = (request: RecordedRequest) => Reply;
 
+/** A running server and its record of requests. */
 export interface LoopbackServer {
   readonly url: string;
   readonly requests: RecordedRequest[];
