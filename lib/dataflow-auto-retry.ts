@@ -1,0 +1,703 @@
+/**
+ * The reusable L3 construct: AEP dataflow-run failure alerts on SNS in, re-triggered runs out,
+ * with a ledger for exactly-once, a delay queue for backoff, dead-letter queues and alarms.
+ */
+import { Duration, RemovalPolicy, SecretValue, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { RETRIER_ENV } from '../contracts/environment';
+import { type RetryPolicy, type RetryPolicyInput, resolveRetryPolicy } from '../contracts/retry-policy';
+import { DEPS_LOCK_FILE, HANDLER_EXPORT, LAMBDA_ENTRIES, lambdaBundling, PROJECT_ROOT } from './bundling';
+
+/** Adobe's production Flow Service base URL. */
+export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
+/** Adobe's production IMS token endpoint (OAuth Server-to-Server). */
+export const DEFAULT_IMS_TOKEN_URL = 'https://ims-na1.adobelogin.com/ims/token/v3';
+/** Name of the secret the construct creates when none is given. */
+export const DEFAULT_CREDENTIALS_SECRET_NAME = 'aep-dataflow-autoretry/credentials';
+/** What the created secret holds until the user fills it in. */
+export const CREDENTIALS_PLACEHOLDER = { clientId: '', clientSecret: '', orgId: '', scopes: '' } as const;
+
+/** Days a ledger item lives after its last write; the retrier reads it from this variable. */
+export const LEDGER_TTL_DAYS_ENV = 'LEDGER_TTL_DAYS';
+/** The ledger's partition key and TTL attribute: the retrier writes items of this shape. */
+export const LEDGER_PARTITION_KEY = 'pk';
+/** TTL attribute of the ledger (epoch seconds). */
+export const LEDGER_TTL_ATTRIBUTE = 'expiresAt';
+
+/** Most delayed re-triggers processed at once: delayed work is not urgent and Adobe rate-limits. */
+const RETRY_QUEUE_MAX_CONCURRENCY = 5;
+/** Lambda's event source guidance: queue visibility at least six times the function timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** Receives of a delayed re-trigger before it is parked in the retry dead-letter queue. */
+const RETRY_QUEUE_MAX_RECEIVES = 5;
+/** The longest SQS keeps a message: dead letters wait that long for a human. */
+const DEAD_LETTER_RETENTION = Duration.days(14);
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Settings of {@link DataflowAutoRetry}. Every one is optional. */
+export interface DataflowAutoRetryProps {
+  /**
+   * An existing topic AEP failure alerts arrive on. Give this, {@link alertsTopicArn}, or neither.
+   * @default - a new SSL-only topic encrypted with {@link encryptionKey}
+   */
+  readonly alertsTopic?: sns.ITopic;
+  /**
+   * ARN of an existing topic AEP failure alerts arrive on, imported. Give this, {@link alertsTopic}, or neither.
+   * @default - a new SSL-only topic encrypted with {@link encryptionKey}
+   */
+  readonly alertsTopicArn?: string;
+  /**
+   * The secret holding the OAuth Server-to-Server credential(s): `{"clientId","clientSecret","orgId","scopes"}`
+   * or an array of them. Give at most one of this, {@link credentialsSecretName} and {@link credentialsSecretArn}.
+   * A secret encrypted with a customer-managed key must carry that key (`Secret.fromSecretAttributes`)
+   * so the function is allowed to decrypt it.
+   * @default - a new secret named `aep-dataflow-autoretry/credentials` holding an empty template to
+   * fill in; it is retained when the stack is deleted
+   */
+  readonly credentialsSecret?: secretsmanager.ISecret;
+  /**
+   * Name of an existing secret with the credential(s), imported.
+   * @default - see {@link credentialsSecret}
+   */
+  readonly credentialsSecretName?: string;
+  /**
+   * ARN of an existing secret with the credential(s), imported. The full ARN (with its 6-character
+   * suffix) gives the tightest grant.
+   * @default - see {@link credentialsSecret}
+   */
+  readonly credentialsSecretArn?: string;
+  /**
+   * Flow Service base URL. `https` only; `http` is accepted for loopback hosts (local emulators).
+   * @default 'https://platform.adobe.io/data/foundation/flowservice'
+   */
+  readonly flowServiceUrl?: string;
+  /**
+   * IMS token endpoint for the OAuth Server-to-Server `client_credentials` grant. `https` only;
+   * `http` is accepted for loopback hosts.
+   * @default 'https://ims-na1.adobelogin.com/ims/token/v3'
+   */
+  readonly imsTokenUrl?: string;
+  /**
+   * The retry policy; any field left out takes its default. Validated at synth time: a bad
+   * field fails `cdk synth` with a message naming it.
+   * @default - `DEFAULT_RETRY_POLICY` (3 attempts, delays 0 s, 5 min, 30 min)
+   */
+  readonly retryPolicy?: RetryPolicyInput;
+  /**
+   * Decide and publish `dry_run` outcomes without re-triggering anything.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+  /**
+   * Memory of the retrier function, in MB (128 to 10240).
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Timeout of the retrier function, from 10 seconds to 15 minutes. The delay queue's visibility
+   * timeout is six times this.
+   * @default Duration.seconds(60)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the stack is deleted. Retained by default: the logs are the
+   * audit trail of what was re-triggered, and they still expire after {@link logRetention}.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Lambda's own retries of an alert whose processing threw (transient failures), 0 to 2.
+   * @default 2
+   */
+  readonly asyncRetryAttempts?: number;
+  /**
+   * How long Lambda keeps retrying an alert before it goes to the on-failure queue (1 minute to 6 hours).
+   * @default Duration.hours(6)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * Days a ledger item lives after its last write (DynamoDB TTL). Must outlast a whole retry chain.
+   * @default 30
+   */
+  readonly ledgerTtlDays?: number;
+  /**
+   * Deletion protection of the ledger table.
+   * @default true
+   */
+  readonly ledgerDeletionProtection?: boolean;
+  /**
+   * What happens to the ledger table when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly ledgerRemovalPolicy?: RemovalPolicy;
+  /**
+   * Concurrency reserved for (and capping) the retrier; a cap keeps bursts of alerts from
+   * hitting Adobe's rate limits all at once.
+   * @default - no reservation: the account's unreserved pool
+   */
+  readonly reservedConcurrentExecutions?: number;
+  /**
+   * An email address subscribed to the ops topic the alarms notify. The address must confirm
+   * the subscription from the email AWS sends.
+   * @default - no subscription
+   */
+  readonly alarmEmail?: string;
+  /**
+   * The KMS key that encrypts the alerts, outcomes and ops topics. AWS's managed `alias/aws/sns`
+   * key cannot be used: CloudWatch alarms and EventBridge cannot publish to topics encrypted with it.
+   * A key you pass must let `sns.amazonaws.com`, `cloudwatch.amazonaws.com` and
+   * `events.amazonaws.com` use `kms:GenerateDataKey` and `kms:Decrypt`.
+   * @default - a customer-managed key with yearly rotation (about 1 USD a month plus requests),
+   * scheduled for deletion 30 days after the stack is deleted
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * AWS X-Ray tracing of the retrier.
+   * @default lambda.Tracing.DISABLED
+   */
+  readonly tracing?: lambda.Tracing;
+}
+
+/** The alarms of {@link DataflowAutoRetry}; each notifies the ops topic. */
+export interface DataflowAutoRetryAlarms {
+  /** The retrier reported at least one error in 5 minutes. */
+  readonly errors: cloudwatch.Alarm;
+  /** The retrier was throttled at least once in 5 minutes. */
+  readonly throttles: cloudwatch.Alarm;
+  /** Alerts SNS could not deliver to the function are waiting in the subscription DLQ. */
+  readonly subscriptionDeadLetterQueue: cloudwatch.Alarm;
+  /** Alerts that failed every async attempt are waiting in the on-failure queue. */
+  readonly onFailureQueue: cloudwatch.Alarm;
+  /** Delayed re-triggers that failed every receive are waiting in the retry DLQ. */
+  readonly retryDeadLetterQueue: cloudwatch.Alarm;
+}
+
+/**
+ * Re-triggers failed AEP batch dataflow runs announced on an SNS topic, through Adobe's Flow
+ * Service, and publishes one outcome per failed run on an outcomes topic.
+ *
+ * Cost note: besides pay-per-use Lambda, SNS, SQS and DynamoDB, the default customer-managed KMS
+ * key costs about 1 USD a month and the created secret about 0.40 USD a month.
+ *
+ * @example
+ * new DataflowAutoRetry(this, 'AutoRetry', {
+ *   credentialsSecretName: 'aep/prod-credentials',
+ *   retryPolicy: { maxAttempts: 2 },
+ *   alarmEmail: 'data-platform@example.com',
+ * });
+ */
+export class DataflowAutoRetry extends Construct {
+  /** The topic failure alerts arrive on (created or imported). */
+  public readonly alertsTopic: sns.ITopic;
+  /** The topic one outcome message per failed run is published to. */
+  public readonly outcomesTopic: sns.Topic;
+  /** The topic the alarms notify. */
+  public readonly opsTopic: sns.Topic;
+  /** The key encrypting the created topics; publishers outside the stack need to use it. */
+  public readonly encryptionKey: kms.IKey;
+  /** The retrier function. */
+  public readonly retrier: NodejsFunction;
+  /** The DynamoDB ledger: claims, lineage and pauses, keyed by `pk`. */
+  public readonly ledger: dynamodb.Table;
+  /** The delay queue carrying scheduled re-triggers back to the retrier. */
+  public readonly retryQueue: sqs.Queue;
+  /** Where delayed re-triggers end after repeated failed receives. */
+  public readonly retryDeadLetterQueue: sqs.Queue;
+  /** Where SNS parks alerts it could not deliver to the function. */
+  public readonly subscriptionDeadLetterQueue: sqs.Queue;
+  /** Where Lambda puts alerts that failed every async attempt. */
+  public readonly onFailureQueue: sqs.Queue;
+  /** The secret with the OAuth Server-to-Server credential(s) (created or imported). */
+  public readonly credentialsSecret: secretsmanager.ISecret;
+  /** The retrier's log group. */
+  public readonly logGroup: logs.LogGroup;
+  /** The resolved retry policy, exactly as serialized into `RETRY_POLICY`. */
+  public readonly retryPolicy: RetryPolicy;
+  /** The alarms, each notifying {@link opsTopic}. */
+  public readonly alarms: DataflowAutoRetryAlarms;
+
+  constructor(scope: Construct, id: string, props: DataflowAutoRetryProps = {}) {
+    super(scope, id);
+    const settings = validateProps(props);
+    this.retryPolicy = settings.retryPolicy;
+
+    this.encryptionKey = props.encryptionKey ?? this.createKey();
+
+    this.alertsTopic =
+      props.alertsTopic ??
+      (props.alertsTopicArn !== undefined
+        ? sns.Topic.fromTopicArn(this, 'AlertsTopic', props.alertsTopicArn)
+        : this.createTopic('AlertsTopic', 'AEP dataflow run failure alerts'));
+    this.outcomesTopic = this.createTopic('OutcomesTopic', 'AEP dataflow auto-retry outcomes');
+    this.opsTopic = this.createTopic('OpsTopic', 'AEP dataflow auto-retry alarms');
+    // The SSL-only topic policy replaces SNS's default one, which is what let same-account alarms
+    // publish; CloudWatch needs its own allow, limited to this account's alarms.
+    this.opsTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.opsTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    if (props.alarmEmail !== undefined) {
+      this.opsTopic.addSubscription(new EmailSubscription(props.alarmEmail));
+    }
+
+    this.credentialsSecret = this.resolveSecret(props);
+
+    this.subscriptionDeadLetterQueue = this.createDeadLetterQueue('SubscriptionDeadLetterQueue');
+    this.onFailureQueue = this.createDeadLetterQueue('OnFailureQueue');
+    this.retryDeadLetterQueue = this.createDeadLetterQueue('RetryDeadLetterQueue');
+    this.retryQueue = new sqs.Queue(this, 'RetryQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      deadLetterQueue: { queue: this.retryDeadLetterQueue, maxReceiveCount: RETRY_QUEUE_MAX_RECEIVES },
+    });
+
+    this.ledger = new dynamodb.Table(this, 'Ledger', {
+      partitionKey: { name: LEDGER_PARTITION_KEY, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: LEDGER_TTL_ATTRIBUTE,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: props.ledgerDeletionProtection ?? true,
+      removalPolicy: props.ledgerRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'RetrierLogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    // An explicit role scoped to this log group replaces AWSLambdaBasicExecutionRole, whose
+    // logs:* on every log group is broader than the function needs.
+    const role = new iam.Role(this, 'RetrierRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Runs the AEP dataflow auto-retry function',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.retrier = new NodejsFunction(this, 'Retrier', {
+      description: 'Re-triggers failed AEP dataflow runs and publishes the outcome',
+      entry: LAMBDA_ENTRIES.retrier,
+      handler: HANDLER_EXPORT,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      bundling: lambdaBundling(),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: settings.memorySize,
+      timeout: settings.timeout,
+      role,
+      logGroup: this.logGroup,
+      tracing: props.tracing ?? lambda.Tracing.DISABLED,
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      retryAttempts: settings.asyncRetryAttempts,
+      maxEventAge: settings.maxEventAge,
+      onFailure: new SqsDestination(this.onFailureQueue),
+      environment: {
+        [RETRIER_ENV.flowServiceUrl]: settings.flowServiceUrl,
+        [RETRIER_ENV.imsTokenUrl]: settings.imsTokenUrl,
+        [RETRIER_ENV.retryPolicy]: JSON.stringify(settings.retryPolicy),
+        [RETRIER_ENV.dryRun]: String(props.dryRun ?? false),
+        [LEDGER_TTL_DAYS_ENV]: String(settings.ledgerTtlDays),
+        POWERTOOLS_SERVICE_NAME: 'aep-dataflow-autoretry',
+        POWERTOOLS_METRICS_NAMESPACE: 'AepDataflowAutoRetry',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    const fn = this.retrier;
+
+    // Each variable sits beside the one grant it needs.
+    fn.addEnvironment(RETRIER_ENV.credentialsSecretId, settings.secretId ?? this.credentialsSecret.secretArn);
+    this.credentialsSecret.grantRead(fn);
+
+    fn.addEnvironment(RETRIER_ENV.outcomeTopicArn, this.outcomesTopic.topicArn);
+    this.grantPublish(this.outcomesTopic, fn);
+
+    fn.addEnvironment(RETRIER_ENV.ledgerTableName, this.ledger.tableName);
+    // The function claims runs with TransactWriteItems, which is authorised per item action.
+    this.ledger.grant(
+      fn,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:ConditionCheckItem',
+    );
+
+    fn.addEnvironment(RETRIER_ENV.retryQueueUrl, this.retryQueue.queueUrl);
+    this.retryQueue.grantSendMessages(fn);
+
+    fn.addEventSource(
+      new SqsEventSource(this.retryQueue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: retryQueueConcurrency(props.reservedConcurrentExecutions),
+      }),
+    );
+
+    this.alertsTopic.addSubscription(
+      new LambdaSubscription(fn, { deadLetterQueue: this.subscriptionDeadLetterQueue }),
+    );
+
+    this.alarms = this.createAlarms();
+    this.acknowledgeNagFindings(props, role);
+  }
+
+  /**
+   * Lets `grantee` publish failure alerts to {@link alertsTopic}, including use of the key that
+   * encrypts it when the construct created the topic (an ingress function, for example).
+   */
+  public grantPublishAlerts(grantee: iam.IGrantable): iam.Grant {
+    return this.grantPublish(this.alertsTopic, grantee);
+  }
+
+  /**
+   * Like `topic.grantPublish(grantee)`, but with the two KMS actions SNS calls on a publisher's
+   * behalf (`GenerateDataKey`, `Decrypt`) instead of the `GenerateDataKey*` wildcard CDK grants.
+   */
+  private grantPublish(topic: sns.ITopic, grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipalOrResource({
+      grantee,
+      actions: ['sns:Publish'],
+      resourceArns: [topic.topicArn],
+      resource: topic,
+    });
+    if (topic instanceof sns.Topic && topic.masterKey) {
+      topic.masterKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    }
+    return grant;
+  }
+
+  private createKey(): kms.Key {
+    const key = new kms.Key(this, 'Key', {
+      description: 'Encrypts the alerts, outcomes and ops topics of aep-dataflow-autoretry',
+      enableKeyRotation: true,
+      // Only transient SNS messages are encrypted with it, so nothing retained depends on it.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(30),
+    });
+    // SNS delivers, CloudWatch alarms and EventBridge rules publish; without these statements
+    // alarms and EventBridge deliveries to the encrypted topics fail silently.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowAwsServicesToUseTheTopics',
+        principals: [
+          new iam.ServicePrincipal('sns.amazonaws.com'),
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+          new iam.ServicePrincipal('events.amazonaws.com'),
+        ],
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: ['*'],
+      }),
+    );
+    return key;
+  }
+
+  private createTopic(id: string, displayName: string): sns.Topic {
+    return new sns.Topic(this, id, { displayName, enforceSSL: true, masterKey: this.encryptionKey });
+  }
+
+  /**
+   * Queues use SQS-managed encryption rather than the KMS key: SNS (subscription DLQ) and Lambda
+   * (on-failure destination, event source) then need no key grants, and there are no KMS request charges.
+   */
+  private createDeadLetterQueue(id: string): sqs.Queue {
+    return new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DEAD_LETTER_RETENTION,
+    });
+  }
+
+  private resolveSecret(props: DataflowAutoRetryProps): secretsmanager.ISecret {
+    if (props.credentialsSecret) return props.credentialsSecret;
+    if (props.credentialsSecretArn !== undefined) {
+      return secretsmanager.Secret.fromSecretCompleteArn(
+        this,
+        'CredentialsSecret',
+        props.credentialsSecretArn,
+      );
+    }
+    if (props.credentialsSecretName !== undefined) {
+      return secretsmanager.Secret.fromSecretNameV2(this, 'CredentialsSecret', props.credentialsSecretName);
+    }
+    return new secretsmanager.Secret(this, 'CredentialsSecret', {
+      secretName: DEFAULT_CREDENTIALS_SECRET_NAME,
+      description:
+        'AEP OAuth Server-to-Server credential for aep-dataflow-autoretry: fill in clientId, clientSecret, orgId and scopes (an array of such objects for several orgs)',
+      // A template of empty fields, not a secret: the user puts the real values in after deploying.
+      secretStringValue: SecretValue.unsafePlainText(JSON.stringify(CREDENTIALS_PLACEHOLDER)),
+      // The filled-in credential must survive `cdk destroy` and redeploys.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  }
+
+  private createAlarms(): DataflowAutoRetryAlarms {
+    const period = Duration.minutes(5);
+    const action = new SnsAction(this.opsTopic);
+    const alarm = (id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {
+      const created = new cloudwatch.Alarm(this, id, {
+        metric,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        // No data means no invocations or an empty queue: nothing is wrong.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: description,
+      });
+      created.addAlarmAction(action);
+      return created;
+    };
+    const queueDepth = (queue: sqs.Queue) =>
+      queue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM });
+    return {
+      errors: alarm(
+        'ErrorsAlarm',
+        this.retrier.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+        'The retrier threw: alerts are being retried by Lambda and may reach the on-failure queue. Check its logs.',
+      ),
+      throttles: alarm(
+        'ThrottlesAlarm',
+        this.retrier.metricThrottles({ period, statistic: cloudwatch.Stats.SUM }),
+        'The retrier was throttled: raise its reserved concurrency or the account limit.',
+      ),
+      subscriptionDeadLetterQueue: alarm(
+        'SubscriptionDeadLetterQueueAlarm',
+        queueDepth(this.subscriptionDeadLetterQueue),
+        'SNS could not deliver failure alerts to the retrier. Fix the cause, then redrive the queue.',
+      ),
+      onFailureQueue: alarm(
+        'OnFailureQueueAlarm',
+        queueDepth(this.onFailureQueue),
+        'Failure alerts failed every attempt of the retrier. Read the logs, then redrive the queue.',
+      ),
+      retryDeadLetterQueue: alarm(
+        'RetryDeadLetterQueueAlarm',
+        queueDepth(this.retryDeadLetterQueue),
+        'Delayed re-triggers failed every receive. Read the logs, then redrive the queue.',
+      ),
+    };
+  }
+
+  /** cdk-nag findings that cannot be fixed, acknowledged on the one resource each concerns. */
+  private acknowledgeNagFindings(props: DataflowAutoRetryProps, role: iam.Role): void {
+    Validations.of(this.retrier.node.defaultChild ?? this.retrier).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs24.x is the runtime this app is built, bundled (target node24) and tested on; cdk-nag compares against the newest runtime aws-cdk-lib knows.',
+    });
+    if (
+      this.credentialsSecret instanceof secretsmanager.Secret &&
+      this.credentialsSecret.node.scope === this
+    ) {
+      Validations.of(this.credentialsSecret.node.defaultChild ?? this.credentialsSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'An AEP OAuth Server-to-Server client secret is rotated in the Adobe Developer Console, not by a Lambda rotation function; the user then updates this secret.',
+      });
+    }
+    for (const queue of [this.subscriptionDeadLetterQueue, this.onFailureQueue]) {
+      Validations.of(queue.node.defaultChild ?? queue).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is itself a dead-letter queue (of the SNS subscription or of the Lambda on-failure destination), which cdk-nag cannot see; it has no DLQ of its own by design.',
+      });
+    }
+    if (props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED) {
+      // Tracing adds its statement to the role's default policy: acknowledge it there only.
+      const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild ?? role;
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      });
+    }
+  }
+}
+
+function retryQueueConcurrency(reserved: number | undefined): number {
+  // The event source's floor is 2; above the reservation it would only cause throttles.
+  return reserved === undefined
+    ? RETRY_QUEUE_MAX_CONCURRENCY
+    : Math.max(2, Math.min(RETRY_QUEUE_MAX_CONCURRENCY, reserved));
+}
+
+interface Settings {
+  readonly flowServiceUrl: string;
+  readonly imsTokenUrl: string;
+  readonly retryPolicy: RetryPolicy;
+  readonly memorySize: number;
+  readonly timeout: Duration;
+  readonly asyncRetryAttempts: number;
+  readonly maxEventAge: Duration;
+  readonly ledgerTtlDays: number;
+  readonly secretId: string | undefined;
+}
+
+/**
+ * Checks every prop and throws one error that lists each problem and its fix, so a bad setting
+ * fails `cdk synth` instead of the deploy or the first alert.
+ */
+function validateProps(props: DataflowAutoRetryProps): Settings {
+  const problems: string[] = [];
+
+  if (props.alertsTopic !== undefined && props.alertsTopicArn !== undefined) {
+    problems.push('give alertsTopic or alertsTopicArn, not both');
+  }
+  if (
+    props.alertsTopicArn !== undefined &&
+    !isTokenOr(props.alertsTopicArn, /^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/)
+  ) {
+    problems.push(
+      `alertsTopicArn must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:aep-alerts, got "${props.alertsTopicArn}"`,
+    );
+  }
+
+  const secretProps = (
+    ['credentialsSecret', 'credentialsSecretName', 'credentialsSecretArn'] as const
+  ).filter((name) => props[name] !== undefined);
+  if (secretProps.length > 1) {
+    problems.push(
+      `give at most one of credentialsSecret, credentialsSecretName and credentialsSecretArn, not ${secretProps.join(' and ')}`,
+    );
+  }
+  if (
+    props.credentialsSecretArn !== undefined &&
+    !isTokenOr(
+      props.credentialsSecretArn,
+      /^arn:aws[\w-]*:secretsmanager:[\w-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/,
+    )
+  ) {
+    problems.push(
+      `credentialsSecretArn must be the full ARN of a secret, ending in its 6-character suffix (arn:aws:secretsmanager:REGION:ACCOUNT:secret:NAME-AbCdEf), got "${props.credentialsSecretArn}"; use credentialsSecretName to import by name`,
+    );
+  }
+  if (
+    props.credentialsSecretName !== undefined &&
+    !isTokenOr(props.credentialsSecretName, /^[\w/+=.@-]{1,512}$/)
+  ) {
+    problems.push(
+      `credentialsSecretName must be a Secrets Manager name (letters, digits and /_+=.@-), got "${props.credentialsSecretName}"`,
+    );
+  }
+
+  const flowServiceUrl = props.flowServiceUrl ?? DEFAULT_FLOW_SERVICE_URL;
+  const imsTokenUrl = props.imsTokenUrl ?? DEFAULT_IMS_TOKEN_URL;
+  for (const [name, value] of [
+    ['flowServiceUrl', flowServiceUrl],
+    ['imsTokenUrl', imsTokenUrl],
+  ] as const) {
+    const problem = urlProblem(value);
+    if (problem) problems.push(`${name} ${problem}, got "${value}"`);
+  }
+
+  let retryPolicy: RetryPolicy | undefined;
+  try {
+    retryPolicy = resolveRetryPolicy(props.retryPolicy ?? {}, 'retryPolicy');
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+
+  const memorySize = props.memorySize ?? 256;
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
+    problems.push(`memorySize must be a whole number of MB from 128 to 10240, got ${memorySize}`);
+  }
+  const timeout = props.timeout ?? Duration.seconds(60);
+  if (!Token.isUnresolved(timeout.toString()) && (timeout.toSeconds() < 10 || timeout.toSeconds() > 900)) {
+    problems.push(`timeout must be from 10 seconds to 15 minutes, got ${timeout.toHumanString()}`);
+  }
+  const asyncRetryAttempts = props.asyncRetryAttempts ?? 2;
+  if (!Number.isInteger(asyncRetryAttempts) || asyncRetryAttempts < 0 || asyncRetryAttempts > 2) {
+    problems.push(`asyncRetryAttempts must be 0, 1 or 2 (Lambda's limit), got ${asyncRetryAttempts}`);
+  }
+  const maxEventAge = props.maxEventAge ?? Duration.hours(6);
+  if (maxEventAge.toSeconds() < 60 || maxEventAge.toSeconds() > 6 * 3600) {
+    problems.push(
+      `maxEventAge must be from 1 minute to 6 hours (Lambda's limits), got ${maxEventAge.toHumanString()}`,
+    );
+  }
+  const ledgerTtlDays = props.ledgerTtlDays ?? 30;
+  if (!Number.isInteger(ledgerTtlDays) || ledgerTtlDays < 1 || ledgerTtlDays > 3650) {
+    problems.push(`ledgerTtlDays must be a whole number of days from 1 to 3650, got ${ledgerTtlDays}`);
+  } else if (retryPolicy && ledgerTtlDays * 86400 <= chainSeconds(retryPolicy)) {
+    problems.push(
+      `ledgerTtlDays (${ledgerTtlDays}) must outlast a whole retry chain (${Math.ceil(chainSeconds(retryPolicy) / 86400)} days of delays in retryPolicy), or the ledger forgets runs mid-chain and re-triggers them twice`,
+    );
+  }
+  const reserved = props.reservedConcurrentExecutions;
+  if (reserved !== undefined && (!Number.isInteger(reserved) || reserved < 1)) {
+    problems.push(
+      `reservedConcurrentExecutions must be a whole number of at least 1 (0 would stop the function), got ${reserved}`,
+    );
+  }
+  if (props.alarmEmail !== undefined && !isTokenOr(props.alarmEmail, /^[^\s@]+@[^\s@]+\.[^\s@]+$/)) {
+    problems.push(`alarmEmail must be an email address such as ops@example.com, got "${props.alarmEmail}"`);
+  }
+
+  if (problems.length > 0 || retryPolicy === undefined) {
+    throw new Error(`DataflowAutoRetry: invalid props:\n- ${problems.join('\n- ')}`);
+  }
+  return {
+    flowServiceUrl,
+    imsTokenUrl,
+    retryPolicy,
+    memorySize,
+    timeout,
+    asyncRetryAttempts,
+    maxEventAge,
+    ledgerTtlDays,
+    // By name, the retrier asks for the secret by name: a partial ARN is ambiguous to Secrets Manager.
+    secretId: props.credentialsSecretName,
+  };
+}
+
+function isTokenOr(value: string, pattern: RegExp): boolean {
+  return Token.isUnresolved(value) || pattern.test(value);
+}
+
+/** Why `value` is not an acceptable endpoint, or undefined when it is. */
+function urlProblem(value: string): string | undefined {
+  if (Token.isUnresolved(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'must be an absolute URL such as https://platform.adobe.io/data/foundation/flowservice';
+  }
+  if (url.username || url.password) return 'must not hold credentials';
+  if (url.protocol === 'https:') return undefined;
+  if (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname)) return undefined;
+  return 'must use https (http is accepted only for localhost, 127.0.0.1 and [::1])';
+}
+
+/** The longest a chain of re-triggers can take: every delay, the last one repeating. */
+function chainSeconds(policy: RetryPolicy): number {
+  let total = 0;
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    const delay = policy.delaysSeconds[Math.min(attempt, policy.delaysSeconds.length) - 1] ?? 0;
+    total += delay * (1 + policy.jitterRatio);
+  }
+  return total;
+}
