@@ -21,6 +21,8 @@ export const RETRIER_ENV = {
   retryPolicy: 'RETRY_POLICY',
   /** `true` to decide and publish `dry_run` without re-triggering. */
   dryRun: 'DRY_RUN',
+  /** Days a ledger item lives after its last write (DynamoDB TTL). Default 30. */
+  ledgerTtlDays: 'LEDGER_TTL_DAYS',
 } as const;
 
 /** SNS message attribute that carries the outcome name on every outcome message. */

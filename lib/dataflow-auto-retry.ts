@@ -31,8 +31,6 @@ export const DEFAULT_CREDENTIALS_SECRET_NAME = 'aep-dataflow-autoretry/credentia
 /** What the created secret holds until the user fills it in. */
 export const CREDENTIALS_PLACEHOLDER = { clientId: '', clientSecret: '', orgId: '', scopes: '' } as const;
 
-/** Days a ledger item lives after its last write; the retrier reads it from this variable. */
-export const LEDGER_TTL_DAYS_ENV = 'LEDGER_TTL_DAYS';
 /** The ledger's partition key and TTL attribute: the retrier writes items of this shape. */
 export const LEDGER_PARTITION_KEY = 'pk';
 /** TTL attribute of the ledger (epoch seconds). */
@@ -320,7 +318,7 @@ export class DataflowAutoRetry extends Construct {
         [RETRIER_ENV.imsTokenUrl]: settings.imsTokenUrl,
         [RETRIER_ENV.retryPolicy]: JSON.stringify(settings.retryPolicy),
         [RETRIER_ENV.dryRun]: String(props.dryRun ?? false),
-        [LEDGER_TTL_DAYS_ENV]: String(settings.ledgerTtlDays),
+        [RETRIER_ENV.ledgerTtlDays]: String(settings.ledgerTtlDays),
         POWERTOOLS_SERVICE_NAME: 'aep-dataflow-autoretry',
         POWERTOOLS_METRICS_NAMESPACE: 'AepDataflowAutoRetry',
         POWERTOOLS_LOG_LEVEL: 'INFO',

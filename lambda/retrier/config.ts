@@ -45,7 +45,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     ),
     retryPolicy: read.parse(RETRIER_ENV.retryPolicy, (text) => parseRetryPolicy(text), DEFAULT_RETRY_POLICY),
     dryRun: read.boolean(RETRIER_ENV.dryRun, false),
-    ledgerTtlDays: read.integer('LEDGER_TTL_DAYS', 30, 1, 3650),
+    ledgerTtlDays: read.integer(RETRIER_ENV.ledgerTtlDays, 30, 1, 3650),
     secretCacheSeconds: read.integer('SECRET_CACHE_SECONDS', 300, 0, 86_400),
   };
   read.done();

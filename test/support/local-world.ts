@@ -171,5 +171,10 @@ export function captureStdout(): { lines: () => string[]; restore: () => void } 
     callback?.();
     return true;
   }) as typeof process.stdout.write;
-  return { lines: () => [...captured], restore: () => void (process.stdout.write = original) };
+  return {
+    lines: () => [...captured],
+    restore: () => {
+      process.stdout.write = original;
+    },
+  };
 }
