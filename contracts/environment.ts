@@ -27,3 +27,69 @@ export const RETRIER_ENV = {
 
 /** SNS message attribute that carries the outcome name on every outcome message. */
 export const OUTCOME_ATTRIBUTE = 'outcome';
+
+/**
+ * SNS message attribute that carries the Adobe I/O Events event id (`x-adobe-event-id`, the same
+ * across I/O Events' redeliveries) beside an alert the webhook ingress forwarded. The retrier reads
+ * it as the alert's event id.
+ */
+export const EVENT_ID_ATTRIBUTE = 'ioEventId';
+
+/**
+ * SNS message attribute naming which part of the stack published an alert: one of
+ * {@link ALERT_ORIGINS}. Alerts published by anything else (EventBridge, the user's own tooling)
+ * carry none. Subscription filter policies and operators may use it; the retrier does not need it.
+ */
+export const ALERT_ORIGIN_ATTRIBUTE = 'origin';
+
+/** Values of {@link ALERT_ORIGIN_ATTRIBUTE}. */
+export const ALERT_ORIGINS = {
+  /** Forwarded by the I/O Events webhook ingress after its signature checks. */
+  webhook: 'webhook',
+  /** Published by the missed-alert sweep for a failed run it found without a ledger item. */
+  sweep: 'sweep',
+} as const;
+
+/** Environment of the webhook ingress function (the Adobe I/O Events webhook). */
+export const INGRESS_ENV = {
+  /** ARN of the alerts SNS topic failure alerts are forwarded to. */
+  alertsTopicArn: 'ALERTS_TOPIC_ARN',
+  /** Name of the DynamoDB ledger table; the ingress reads and writes only `EVENT#<id>` items. */
+  ledgerTableName: 'LEDGER_TABLE_NAME',
+  /**
+   * The I/O Events registration's client id(s) (the Developer Console project's API key),
+   * comma-separated: an event's `recipientclientid` must be one of them.
+   */
+  clientIds: 'IO_EVENTS_CLIENT_IDS',
+  /**
+   * Where the signature public keys are fetched from. Default `https://static.adobeioevents.com`
+   * (the only value the stack sets); tests point it at a loopback key server.
+   */
+  keyOrigin: 'IO_EVENTS_KEY_ORIGIN',
+  /** Days an `EVENT#<id>` de-duplication item lives (DynamoDB TTL). Default 3. */
+  eventTtlDays: 'EVENT_TTL_DAYS',
+} as const;
+
+/** Environment of the missed-alert sweep function. */
+export const SWEEP_ENV = {
+  /** Same meaning as the retrier's. */
+  flowServiceUrl: RETRIER_ENV.flowServiceUrl,
+  /** Same meaning as the retrier's. */
+  imsTokenUrl: RETRIER_ENV.imsTokenUrl,
+  /** Same meaning as the retrier's: the sweep lists runs in every org the secret holds. */
+  credentialsSecretId: RETRIER_ENV.credentialsSecretId,
+  /** Same meaning as the retrier's; the sweep reads only `RUN#<id>` items. */
+  ledgerTableName: RETRIER_ENV.ledgerTableName,
+  /** ARN of the alerts SNS topic the sweep publishes found failures to. */
+  alertsTopicArn: INGRESS_ENV.alertsTopicArn,
+  /** Sandbox names to sweep in each org, comma-separated, e.g. `prod,dev`. */
+  sandboxes: 'SWEEP_SANDBOXES',
+  /** How far back the sweep looks for failed runs, in minutes (by run creation time). */
+  lookbackMinutes: 'SWEEP_LOOKBACK_MINUTES',
+  /** The most runs listed in one sweep, over every org and sandbox. */
+  maxRuns: 'SWEEP_MAX_RUNS',
+  /** The most alerts published in one sweep; the rest wait for the next sweep. */
+  maxPublishes: 'SWEEP_MAX_PUBLISHES',
+  /** The most Flow Service list calls started per second. */
+  maxCallsPerSecond: 'SWEEP_MAX_CALLS_PER_SECOND',
+} as const;

@@ -11,6 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent, SNSEventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { EVENT_ID_ATTRIBUTE } from '../../contracts/environment';
 import { createDelayQueue } from '../adapters/delay-queue';
 import { createFlowService } from '../adapters/flow-service';
 import { createTokenProvider } from '../adapters/ims';
@@ -22,9 +23,6 @@ import { loadConfig } from './config';
 
 /** Time kept back from the Lambda timeout for logging, metrics and giving a claim back. */
 const SAFETY_MARGIN_MS = 3000;
-
-/** SNS message attribute the webhook ingress sets to the I/O Events event id. */
-export const EVENT_ID_ATTRIBUTE = 'ioEventId';
 
 const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aep-dataflow-autoretry' });
 const metrics = new Metrics({
