@@ -5,15 +5,34 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SNSEvent } from 'aws-lambda';
 import type { OutcomeMessage } from '../../contracts/outcome';
 import type { RetryPolicyInput } from '../../contracts/retry-policy';
 import { type AlertPayload, failureAlertFor } from '../../emulator/alerts';
 import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server';
 import type { FlowObject, RunInput, RunObject } from '../../emulator/types';
-import { deliverUntilIdle, drainOutcomes } from '../../sandbox/delivery';
-import { type LambdaHandler, loadHandler, type ModuleLoader } from '../../sandbox/local-lambda';
+import { readRunItem } from '../../lambda/adapters/ledger';
+import type { RunRecord } from '../../lambda/core/ports';
+import { deliverUntilIdle, drainOutcomes, snsRecordOf } from '../../sandbox/delivery';
+import {
+  type LambdaHandler,
+  loadHandler,
+  type ModuleLoader,
+  type OnFailureRecord,
+} from '../../sandbox/local-lambda';
 import {
   type LocalResources,
   provision,
@@ -175,6 +194,169 @@ export function captureStdout(): { lines: () => string[]; restore: () => void } 
     lines: () => [...captured],
     restore: () => {
       process.stdout.write = original;
+    },
+  };
+}
+
+/** Messages on the world's delay queue that wait for their delay or are ready to be received. */
+export async function pendingRetries(world: World): Promise<number> {
+  const { Attributes } = await world.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: world.resources.retryQueueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
+    }),
+  );
+  return (
+    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+}
+
+/**
+ * Like `world.deliver()`, but also waits for scheduled re-triggers on the delay queue to come due
+ * and delivers them, until nothing is waiting or `maxWaitMs` (default 15 s) has passed. Check
+ * {@link pendingRetries} afterwards to tell a settled world from a timed-out one.
+ */
+export function deliverUntilSettled(
+  world: World,
+  options: { handler?: LambdaHandler; concurrency?: number; maxWaitMs?: number } = {},
+): ReturnType<typeof deliverUntilIdle> {
+  return deliverUntilIdle({
+    sqs: world.sqs,
+    resources: world.resources,
+    handler: options.handler ?? world.handler,
+    concurrency: options.concurrency,
+    maxWaitMs: options.maxWaitMs ?? 15_000,
+    pendingDelays: () => pendingRetries(world),
+  });
+}
+
+/**
+ * The SNS event Lambda would get for one alert published to the world's alerts topic, for tests
+ * that invoke a handler directly. `attributes` become String message attributes.
+ */
+export function snsEventOf(world: World, alert: unknown, attributes: Record<string, string> = {}): SNSEvent {
+  return {
+    Records: [
+      snsRecordOf({
+        Type: 'Notification',
+        MessageId: randomUUID(),
+        TopicArn: world.resources.alertsTopicArn,
+        Message: typeof alert === 'string' ? alert : JSON.stringify(alert),
+        Timestamp: new Date().toISOString(),
+        MessageAttributes: Object.fromEntries(
+          Object.entries(attributes).map(([name, value]) => [name, { Type: 'String', Value: value }]),
+        ),
+      }),
+    ],
+  };
+}
+
+const ledgerClient = new DynamoDBClient({});
+const runKey = (runId: string): Record<string, AttributeValue> => ({ pk: { S: `RUN#${runId}` } });
+
+/** The ledger item of a run (`pk = RUN#<runId>`), read consistently; undefined when there is none. */
+export async function ledgerRecord(world: World, runId: string): Promise<RunRecord | undefined> {
+  const { Item } = await ledgerClient.send(
+    new GetItemCommand({
+      TableName: world.resources.ledgerTableName,
+      Key: runKey(runId),
+      ConsistentRead: true,
+    }),
+  );
+  return Item ? readRunItem(Item) : undefined;
+}
+
+/**
+ * Moves the lease of a run's claim into the past, as if the invocation holding it had crashed
+ * long enough ago; the next delivery may take the claim over.
+ * @throws when the run has no ledger item
+ */
+export async function expireLease(world: World, runId: string): Promise<void> {
+  await ledgerClient.send(
+    new UpdateItemCommand({
+      TableName: world.resources.ledgerTableName,
+      Key: runKey(runId),
+      UpdateExpression: 'SET #leaseUntil = :past',
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: { '#leaseUntil': 'leaseUntil', '#pk': 'pk' },
+      ExpressionAttributeValues: { ':past': { N: String(Date.now() - 1000) } },
+    }),
+  );
+}
+
+/** Reads and removes the records Lambda sent to the world's on-failure queue. */
+export async function drainOnFailure(world: World): Promise<OnFailureRecord[]> {
+  const records: OnFailureRecord[] = [];
+  for (;;) {
+    const { Messages = [] } = await world.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: world.resources.onFailureQueueUrl, MaxNumberOfMessages: 10 }),
+    );
+    if (Messages.length === 0) return records;
+    records.push(...Messages.map((message) => JSON.parse(message.Body ?? '{}') as OnFailureRecord));
+    await world.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: world.resources.onFailureQueueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle ?? '',
+        })),
+      }),
+    );
+  }
+}
+
+/** One line the retrier logs per alert (`alert handled`, or `alert kept for retry`). */
+export interface AlertLogLine {
+  readonly message: 'alert handled' | 'alert kept for retry';
+  readonly level?: string;
+  readonly outcome: string;
+  readonly runId?: string;
+  readonly reason?: string;
+  readonly newRunId?: string;
+  readonly attempt?: number;
+  readonly errorKind?: string;
+  readonly [key: string]: unknown;
+}
+
+/** The per-alert log lines among captured stdout lines (Powertools JSON); other lines are skipped. */
+export function alertLogLines(lines: readonly string[]): AlertLogLine[] {
+  return lines.flatMap((line) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(line);
+    } catch {
+      return [];
+    }
+    const message = (parsed as { message?: unknown } | null)?.message;
+    return message === 'alert handled' || message === 'alert kept for retry' ? [parsed as AlertLogLine] : [];
+  });
+}
+
+/**
+ * Captures what the function writes to stdout and stderr (Powertools writes ERROR lines to stderr),
+ * in the order written, while a test runs. Lambda sends both streams to the same log group.
+ */
+export function captureOutput(): { lines: () => string[]; restore: () => void } {
+  const captured: string[] = [];
+  const patch = (stream: NodeJS.WriteStream) => {
+    const original = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      captured.push(...text.split('\n').filter((line) => line.trim().length > 0));
+      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+    return () => {
+      stream.write = original;
+    };
+  };
+  const restorers = [patch(process.stdout), patch(process.stderr)];
+  return {
+    lines: () => [...captured],
+    restore: () => {
+      for (const restore of restorers) restore();
     },
   };
 }
