@@ -19,6 +19,8 @@ export const DEPS_LOCK_FILE = path.join(PROJECT_ROOT, 'package-lock.json');
  */
 export const LAMBDA_ENTRIES = {
   retrier: path.join(PROJECT_ROOT, 'lambda', 'retrier', 'handler.ts'),
+  ingress: path.join(PROJECT_ROOT, 'lambda', 'ingress', 'handler.ts'),
+  sweep: path.join(PROJECT_ROOT, 'lambda', 'sweep', 'handler.ts'),
 } as const satisfies Record<string, string>;
 
 /** A name from {@link LAMBDA_ENTRIES}. */
