@@ -2,7 +2,7 @@
  * CDK app entry: reads CDK context (`-c name=value` or cdk.json), creates the stack and runs
  * cdk-nag's AWS Solutions checks. Works offline: no AWS credentials, lookups or Docker needed.
  */
-import { App, Validations } from 'aws-cdk-lib';
+import { App, Duration, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { RetryPolicyInput } from '../contracts/retry-policy';
 import { AepDataflowAutoRetryStack } from '../lib/aep-dataflow-auto-retry-stack';
@@ -31,6 +31,19 @@ function integer(name: string): number | undefined {
   return parsed;
 }
 
+/** `-c name=a,b` arrives as text; cdk.json may hold an array. */
+function list(name: string): string[] | undefined {
+  const value: unknown = app.node.tryGetContext(name);
+  if (value === undefined || value === null || value === '') return undefined;
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  return items.map((item) => item.trim()).filter((item) => item.length > 0);
+}
+
+function minutes(name: string): Duration | undefined {
+  const value = integer(name);
+  return value === undefined ? undefined : Duration.minutes(value);
+}
+
 /** `-c retryPolicy='{"maxAttempts":2}'` arrives as text; cdk.json may hold an object. */
 function retryPolicy(): RetryPolicyInput | undefined {
   const value: unknown = app.node.tryGetContext('retryPolicy');
@@ -42,6 +55,11 @@ function retryPolicy(): RetryPolicyInput | undefined {
     throw new Error(`Context retryPolicy must be JSON such as '{"maxAttempts":2}', got ${value}`);
   }
 }
+
+// Each alert route is enabled by its first context key.
+const webhookClientIds = list('webhookClientIds');
+const eventBridgeBusName = text('eventBridgeBusName');
+const sweepSandboxes = list('sweepSandboxes');
 
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
@@ -59,6 +77,17 @@ new AepDataflowAutoRetryStack(app, text('stackName') ?? 'AepDataflowAutoRetry', 
   dryRun: flag('dryRun'),
   alarmEmail: text('alarmEmail'),
   memorySize: integer('memorySize'),
+  webhook: webhookClientIds ? { clientIds: webhookClientIds } : undefined,
+  eventBridge: eventBridgeBusName ? { partnerEventBusName: eventBridgeBusName } : undefined,
+  sweep: sweepSandboxes
+    ? {
+        sandboxes: sweepSandboxes,
+        schedule: minutes('sweepScheduleMinutes'),
+        lookback: minutes('sweepLookbackMinutes'),
+        maxRunsPerSweep: integer('sweepMaxRuns'),
+        maxPublishesPerSweep: integer('sweepMaxPublishes'),
+      }
+    : undefined,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -28,6 +28,21 @@ export const STACK_OUTPUTS = [
 /** A key of {@link STACK_OUTPUTS}. */
 export type StackOutputKey = (typeof STACK_OUTPUTS)[number];
 
+/**
+ * Output keys present only when their part is enabled: `WebhookUrl` and `IngressFunctionName` with
+ * the webhook, `SweepFunctionName` with the sweep, `AdobeEventBridgeRuleName` with the EventBridge
+ * route. Part of the contract like {@link STACK_OUTPUTS}.
+ */
+export const OPTIONAL_STACK_OUTPUTS = [
+  'WebhookUrl',
+  'IngressFunctionName',
+  'SweepFunctionName',
+  'AdobeEventBridgeRuleName',
+] as const;
+
+/** A key of {@link OPTIONAL_STACK_OUTPUTS}. */
+export type OptionalStackOutputKey = (typeof OPTIONAL_STACK_OUTPUTS)[number];
+
 /** The AEP dataflow auto-retry app as one stack. */
 export class AepDataflowAutoRetryStack extends Stack {
   /** The construct holding every resource. */
@@ -77,6 +92,42 @@ export class AepDataflowAutoRetryStack extends Stack {
     for (const key of STACK_OUTPUTS) {
       // No exportName: exports would pin these values against change; the CLI reads outputs by key.
       new CfnOutput(this, key, outputs[key]);
+    }
+
+    const optional: Partial<Record<OptionalStackOutputKey, { value: string; description: string }>> = {
+      ...(autoRetry.webhookUrl && autoRetry.ingress
+        ? {
+            WebhookUrl: {
+              value: autoRetry.webhookUrl.url,
+              description: 'Register this URL as the webhook of the Adobe I/O Events registration',
+            },
+            IngressFunctionName: {
+              value: autoRetry.ingress.functionName,
+              description: 'The I/O Events webhook ingress Lambda function',
+            },
+          }
+        : {}),
+      ...(autoRetry.sweepFunction
+        ? {
+            SweepFunctionName: {
+              value: autoRetry.sweepFunction.functionName,
+              description: 'The scheduled missed-alert sweep Lambda function',
+            },
+          }
+        : {}),
+      ...(autoRetry.eventBridgeRule
+        ? {
+            AdobeEventBridgeRuleName: {
+              value: autoRetry.eventBridgeRule.ruleName,
+              description:
+                'The rule sending AEP failure events from the Adobe partner bus to the alerts topic',
+            },
+          }
+        : {}),
+    };
+    for (const key of OPTIONAL_STACK_OUTPUTS) {
+      const output = optional[key];
+      if (output) new CfnOutput(this, key, output);
     }
   }
 }

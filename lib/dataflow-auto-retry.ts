@@ -6,6 +6,8 @@ import { Duration, RemovalPolicy, SecretValue, Stack, Token, Validations } from 
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as eventsTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -18,9 +20,25 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, LambdaSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { RETRIER_ENV } from '../contracts/environment';
+import { INGRESS_ENV, RETRIER_ENV, SWEEP_ENV } from '../contracts/environment';
 import { type RetryPolicy, type RetryPolicyInput, resolveRetryPolicy } from '../contracts/retry-policy';
-import { DEPS_LOCK_FILE, HANDLER_EXPORT, LAMBDA_ENTRIES, lambdaBundling, PROJECT_ROOT } from './bundling';
+import {
+  ADOBE_FAILURE_EVENT_PATTERN,
+  ADOBE_IO_EVENTS_KEY_ORIGIN,
+  type AlertRouteSettings,
+  checkAlertRoutes,
+  type EventBridgeRouteProps,
+  type MissedAlertSweepProps,
+  type WebhookIngressProps,
+} from './alert-routes';
+import {
+  DEPS_LOCK_FILE,
+  HANDLER_EXPORT,
+  LAMBDA_ENTRIES,
+  type LambdaEntryName,
+  lambdaBundling,
+  PROJECT_ROOT,
+} from './bundling';
 
 /** Adobe's production Flow Service base URL. */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
@@ -45,6 +63,17 @@ const RETRY_QUEUE_MAX_RECEIVES = 5;
 /** The longest SQS keeps a message: dead letters wait that long for a human. */
 const DEAD_LETTER_RETENTION = Duration.days(14);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+/**
+ * The ingress answers I/O Events within its 10-second limit (its calls give up after 7 s); the
+ * function timeout only catches what that budget cannot, such as a stuck cold start.
+ */
+const INGRESS_TIMEOUT = Duration.seconds(9);
+/** A sweep lists a few pages per sandbox at a few calls a second: minutes at most. */
+const SWEEP_TIMEOUT = Duration.minutes(5);
+/** Days an `EVENT#` de-duplication item lives: I/O Events redelivers for 24 hours at most. */
+const EVENT_TTL_DAYS = 3;
+/** EventBridge keeps retrying a failed delivery to the topic for up to a day, then dead-letters it. */
+const EVENTBRIDGE_MAX_EVENT_AGE = Duration.hours(24);
 
 /** Settings of {@link DataflowAutoRetry}. Every one is optional. */
 export interface DataflowAutoRetryProps {
@@ -173,6 +202,26 @@ export interface DataflowAutoRetryProps {
    * @default lambda.Tracing.DISABLED
    */
   readonly tracing?: lambda.Tracing;
+  /**
+   * The Adobe I/O Events webhook: a public Lambda function URL (output `WebhookUrl`) that answers
+   * the challenge, checks every delivery's digital signature and recipient, and forwards failure
+   * alerts to the alerts topic. Register its URL in the Developer Console.
+   * @default - no webhook
+   */
+  readonly webhook?: WebhookIngressProps;
+  /**
+   * The Amazon EventBridge route: a rule on Adobe's partner event bus that sends flow-run failure
+   * events (their `detail`) to the alerts topic.
+   * @default - no rule
+   */
+  readonly eventBridge?: EventBridgeRouteProps;
+  /**
+   * The missed-alert sweep: a scheduled function that lists recent failed runs per sandbox and
+   * publishes an alert for each run the ledger has never seen (lost alerts, non-production
+   * sandboxes, which AEP never alerts on).
+   * @default - no sweep
+   */
+  readonly sweep?: MissedAlertSweepProps;
 }
 
 /** The alarms of {@link DataflowAutoRetry}; each notifies the ops topic. */
@@ -187,6 +236,12 @@ export interface DataflowAutoRetryAlarms {
   readonly onFailureQueue: cloudwatch.Alarm;
   /** Delayed re-triggers that failed every receive are waiting in the retry DLQ. */
   readonly retryDeadLetterQueue: cloudwatch.Alarm;
+  /** The webhook ingress crashed or timed out (present with {@link DataflowAutoRetryProps.webhook}). */
+  readonly ingressErrors?: cloudwatch.Alarm;
+  /** A sweep failed in some org or sandbox (present with {@link DataflowAutoRetryProps.sweep}). */
+  readonly sweepErrors?: cloudwatch.Alarm;
+  /** EventBridge could not publish Adobe events to the alerts topic (with {@link DataflowAutoRetryProps.eventBridge}). */
+  readonly eventBridgeDeadLetterQueue?: cloudwatch.Alarm;
 }
 
 /**
@@ -232,6 +287,18 @@ export class DataflowAutoRetry extends Construct {
   public readonly retryPolicy: RetryPolicy;
   /** The alarms, each notifying {@link opsTopic}. */
   public readonly alarms: DataflowAutoRetryAlarms;
+  /** The webhook ingress function, when {@link DataflowAutoRetryProps.webhook} is set. */
+  public readonly ingress?: NodejsFunction;
+  /** The webhook's public function URL (auth NONE: deliveries are checked by signature). */
+  public readonly webhookUrl?: lambda.FunctionUrl;
+  /** The rule on Adobe's partner event bus, when {@link DataflowAutoRetryProps.eventBridge} is set. */
+  public readonly eventBridgeRule?: events.Rule;
+  /** Where EventBridge parks Adobe events it could not publish to the alerts topic. */
+  public readonly eventBridgeDeadLetterQueue?: sqs.Queue;
+  /** The missed-alert sweep function, when {@link DataflowAutoRetryProps.sweep} is set. */
+  public readonly sweepFunction?: NodejsFunction;
+  /** The schedule that runs the sweep. */
+  public readonly sweepRule?: events.Rule;
 
   constructor(scope: Construct, id: string, props: DataflowAutoRetryProps = {}) {
     super(scope, id);
@@ -240,6 +307,7 @@ export class DataflowAutoRetry extends Construct {
 
     this.encryptionKey = props.encryptionKey ?? this.createKey();
 
+    const ownsAlertsTopic = props.alertsTopic === undefined && props.alertsTopicArn === undefined;
     this.alertsTopic =
       props.alertsTopic ??
       (props.alertsTopicArn !== undefined
@@ -360,6 +428,29 @@ export class DataflowAutoRetry extends Construct {
       new LambdaSubscription(fn, { deadLetterQueue: this.subscriptionDeadLetterQueue }),
     );
 
+    const routes = settings.routes;
+    if (routes.webhook) {
+      this.ingress = this.createIngress(routes.webhook, props);
+      this.webhookUrl = this.ingress.addFunctionUrl({
+        // Adobe I/O Events cannot sign requests with SigV4: every POST is authenticated by its
+        // RSA digital signature and recipient instead, inside the function.
+        authType: lambda.FunctionUrlAuthType.NONE,
+        invokeMode: lambda.InvokeMode.BUFFERED,
+      });
+    }
+    if (routes.eventBridge) {
+      const { rule, deadLetterQueue } = this.createEventBridgeRoute(routes.eventBridge);
+      this.eventBridgeRule = rule;
+      this.eventBridgeDeadLetterQueue = deadLetterQueue;
+    }
+    if (routes.sweep) {
+      const { fn, rule } = this.createSweep(routes.sweep, props, settings);
+      this.sweepFunction = fn;
+      this.sweepRule = rule;
+    }
+    if (ownsAlertsTopic && this.alertsTopic instanceof sns.Topic)
+      this.restrictAlertPublishers(this.alertsTopic);
+
     this.alarms = this.createAlarms();
     this.acknowledgeNagFindings(props, role);
   }
@@ -370,6 +461,207 @@ export class DataflowAutoRetry extends Construct {
    */
   public grantPublishAlerts(grantee: iam.IGrantable): iam.Grant {
     return this.grantPublish(this.alertsTopic, grantee);
+  }
+
+  /**
+   * A function of the alert routes (ingress, sweep): its own log group and a role that may write
+   * only there, like the retrier's.
+   */
+  private createRouteFunction(
+    id: string,
+    entry: LambdaEntryName,
+    props: DataflowAutoRetryProps,
+    options: {
+      readonly description: string;
+      readonly timeout: Duration;
+      readonly environment: Record<string, string>;
+      readonly retryAttempts?: number;
+      readonly reservedConcurrentExecutions?: number;
+    },
+  ): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: options.description,
+    });
+    logGroup.grantWrite(role);
+    const fn = new NodejsFunction(this, id, {
+      description: options.description,
+      entry: LAMBDA_ENTRIES[entry],
+      handler: HANDLER_EXPORT,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      bundling: lambdaBundling(),
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      tracing: props.tracing ?? lambda.Tracing.DISABLED,
+      reservedConcurrentExecutions: options.reservedConcurrentExecutions,
+      retryAttempts: options.retryAttempts,
+      environment: {
+        ...options.environment,
+        POWERTOOLS_SERVICE_NAME: 'aep-dataflow-autoretry',
+        POWERTOOLS_METRICS_NAMESPACE: 'AepDataflowAutoRetry',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+    Validations.of(fn.node.defaultChild ?? fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs24.x is the runtime this app is built, bundled (target node24) and tested on; cdk-nag compares against the newest runtime aws-cdk-lib knows.',
+    });
+    if (props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED) {
+      const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild ?? role;
+      Validations.of(policy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      });
+    }
+    return fn;
+  }
+
+  /**
+   * Lets `fn` use the ledger items whose key starts with `prefix` only, through the
+   * `dynamodb:LeadingKeys` condition: the ingress touches `EVENT#` items, the sweep reads `RUN#` ones.
+   */
+  private grantLedgerItems(fn: lambda.IFunction, prefix: string, actions: string[]): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.ledger.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
+      }),
+    );
+  }
+
+  private createIngress(settings: NonNullable<AlertRouteSettings['webhook']>, props: DataflowAutoRetryProps) {
+    const fn = this.createRouteFunction('Ingress', 'ingress', props, {
+      description:
+        'Adobe I/O Events webhook: checks signatures and forwards AEP failure alerts to the alerts topic',
+      timeout: INGRESS_TIMEOUT,
+      reservedConcurrentExecutions: settings.reservedConcurrentExecutions,
+      environment: {
+        [INGRESS_ENV.clientIds]: settings.clientIds.join(','),
+        // Fixed here: keys from anywhere else would let anyone sign alerts.
+        [INGRESS_ENV.keyOrigin]: ADOBE_IO_EVENTS_KEY_ORIGIN,
+        [INGRESS_ENV.eventTtlDays]: String(EVENT_TTL_DAYS),
+      },
+    });
+    fn.addEnvironment(INGRESS_ENV.alertsTopicArn, this.alertsTopic.topicArn);
+    this.grantPublish(this.alertsTopic, fn);
+    fn.addEnvironment(INGRESS_ENV.ledgerTableName, this.ledger.tableName);
+    this.grantLedgerItems(fn, 'EVENT#', ['dynamodb:GetItem', 'dynamodb:PutItem']);
+    return fn;
+  }
+
+  private createEventBridgeRoute(settings: NonNullable<AlertRouteSettings['eventBridge']>) {
+    const bus = events.EventBus.fromEventBusName(this, 'AdobePartnerEventBus', settings.partnerEventBusName);
+    const rule = new events.Rule(this, 'AdobeFailureAlertsRule', {
+      eventBus: bus,
+      description: 'AEP Sources Flow Run Failure events from Adobe I/O Events to the alerts topic',
+      // Replaced below: the typed pattern has no `$or`.
+      eventPattern: { source: events.Match.prefix('aws.partner/developer.adobe.com') },
+    });
+    (rule.node.defaultChild as events.CfnRule).addPropertyOverride(
+      'EventPattern',
+      ADOBE_FAILURE_EVENT_PATTERN,
+    );
+
+    const deadLetterQueue = this.createDeadLetterQueue('EventBridgeDeadLetterQueue');
+    // EventBridge publishes as this role, a principal of this account, so the topic policy needs
+    // no allowance for the events service (which any account's rule could use).
+    const role = new iam.Role(this, 'EventBridgeDeliveryRole', {
+      assumedBy: new iam.ServicePrincipal('events.amazonaws.com'),
+      description: 'Publishes AEP failure events from the Adobe partner event bus to the alerts topic',
+    });
+    this.grantPublish(this.alertsTopic, role);
+    const topicArn = this.alertsTopic.topicArn;
+    rule.addTarget({
+      bind: () => ({
+        arn: topicArn,
+        role,
+        // The retrier normalises any envelope; `detail` is the alert Adobe sent.
+        input: events.RuleTargetInput.fromEventPath('$.detail'),
+        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+        retryPolicy: {
+          maximumEventAgeInSeconds: EVENTBRIDGE_MAX_EVENT_AGE.toSeconds(),
+          maximumRetryAttempts: 185,
+        },
+      }),
+    });
+    deadLetterQueue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTheAdobeRuleToDeadLetter',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [deadLetterQueue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': rule.ruleArn } },
+      }),
+    );
+    return { rule, deadLetterQueue };
+  }
+
+  private createSweep(
+    sweep: NonNullable<AlertRouteSettings['sweep']>,
+    props: DataflowAutoRetryProps,
+    settings: Settings,
+  ) {
+    const fn = this.createRouteFunction('Sweep', 'sweep', props, {
+      description:
+        'Missed-alert sweep: publishes an alert for each recent failed AEP run the ledger has never seen',
+      timeout: SWEEP_TIMEOUT,
+      // The next scheduled sweep is the retry; Lambda's would only overlap it.
+      retryAttempts: 0,
+      environment: {
+        [SWEEP_ENV.flowServiceUrl]: settings.flowServiceUrl,
+        [SWEEP_ENV.imsTokenUrl]: settings.imsTokenUrl,
+        [SWEEP_ENV.sandboxes]: sweep.sandboxes.join(','),
+        [SWEEP_ENV.lookbackMinutes]: String(sweep.lookback.toMinutes()),
+        [SWEEP_ENV.maxRuns]: String(sweep.maxRunsPerSweep),
+        [SWEEP_ENV.maxPublishes]: String(sweep.maxPublishesPerSweep),
+        [SWEEP_ENV.maxCallsPerSecond]: String(sweep.maxCallsPerSecond),
+      },
+    });
+    fn.addEnvironment(SWEEP_ENV.credentialsSecretId, settings.secretId ?? this.credentialsSecret.secretArn);
+    this.credentialsSecret.grantRead(fn);
+    fn.addEnvironment(SWEEP_ENV.alertsTopicArn, this.alertsTopic.topicArn);
+    this.grantPublish(this.alertsTopic, fn);
+    fn.addEnvironment(SWEEP_ENV.ledgerTableName, this.ledger.tableName);
+    this.grantLedgerItems(fn, 'RUN#', ['dynamodb:GetItem']);
+
+    const rule = new events.Rule(this, 'SweepSchedule', {
+      description: 'Runs the AEP missed-alert sweep',
+      schedule: events.Schedule.rate(sweep.schedule),
+      targets: [new eventsTargets.LambdaFunction(fn)],
+    });
+    return { fn, rule };
+  }
+
+  /**
+   * Denies `sns:Publish` on the alerts topic to every principal outside this account. Whoever can
+   * publish there can make the tool re-trigger runs, so only this account's principals may: the
+   * ingress, the sweep and the EventBridge delivery role of this stack, and IAM principals of the
+   * account that an administrator allowed. Service principals carry no `aws:PrincipalAccount` and
+   * are denied too, which closes the confused-deputy path through a rule or bucket of another account.
+   */
+  private restrictAlertPublishers(topic: sns.Topic): void {
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPublishFromOutsideThisAccount',
+        effect: iam.Effect.DENY,
+        principals: [new iam.StarPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: { StringNotEquals: { 'aws:PrincipalAccount': Stack.of(this).account } },
+      }),
+    );
   }
 
   /**
@@ -497,6 +789,33 @@ export class DataflowAutoRetry extends Construct {
         queueDepth(this.retryDeadLetterQueue),
         'Delayed re-triggers failed every receive. Read the logs, then redrive the queue.',
       ),
+      ...(this.ingress
+        ? {
+            ingressErrors: alarm(
+              'IngressErrorsAlarm',
+              this.ingress.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+              'The webhook ingress crashed or timed out; I/O Events retries for 24 hours, then drops events. Check its logs.',
+            ),
+          }
+        : {}),
+      ...(this.sweepFunction
+        ? {
+            sweepErrors: alarm(
+              'SweepErrorsAlarm',
+              this.sweepFunction.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+              'A missed-alert sweep could not cover every org and sandbox. Check its logs (credentials, sandbox names, Flow Service).',
+            ),
+          }
+        : {}),
+      ...(this.eventBridgeDeadLetterQueue
+        ? {
+            eventBridgeDeadLetterQueue: alarm(
+              'EventBridgeDeadLetterQueueAlarm',
+              queueDepth(this.eventBridgeDeadLetterQueue),
+              'EventBridge could not publish Adobe failure events to the alerts topic. Fix the cause (topic policy, key), then republish them.',
+            ),
+          }
+        : {}),
     };
   }
 
@@ -517,11 +836,13 @@ export class DataflowAutoRetry extends Construct {
           'An AEP OAuth Server-to-Server client secret is rotated in the Adobe Developer Console, not by a Lambda rotation function; the user then updates this secret.',
       });
     }
-    for (const queue of [this.subscriptionDeadLetterQueue, this.onFailureQueue]) {
+    const deadLetterQueues = [this.subscriptionDeadLetterQueue, this.onFailureQueue];
+    if (this.eventBridgeDeadLetterQueue) deadLetterQueues.push(this.eventBridgeDeadLetterQueue);
+    for (const queue of deadLetterQueues) {
       Validations.of(queue.node.defaultChild ?? queue).acknowledge({
         id: 'AwsSolutions-SQS3',
         reason:
-          'This queue is itself a dead-letter queue (of the SNS subscription or of the Lambda on-failure destination), which cdk-nag cannot see; it has no DLQ of its own by design.',
+          'This queue is itself a dead-letter queue (of the SNS subscription, the Lambda on-failure destination or the EventBridge target), which cdk-nag cannot see; it has no DLQ of its own by design.',
       });
     }
     if (props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED) {
@@ -552,6 +873,7 @@ interface Settings {
   readonly maxEventAge: Duration;
   readonly ledgerTtlDays: number;
   readonly secretId: string | undefined;
+  readonly routes: AlertRouteSettings;
 }
 
 /**
@@ -654,6 +976,9 @@ function validateProps(props: DataflowAutoRetryProps): Settings {
     problems.push(`alarmEmail must be an email address such as ops@example.com, got "${props.alarmEmail}"`);
   }
 
+  const routes = checkAlertRoutes(props, ledgerTtlDays);
+  problems.push(...routes.problems);
+
   if (problems.length > 0 || retryPolicy === undefined) {
     throw new Error(`DataflowAutoRetry: invalid props:\n- ${problems.join('\n- ')}`);
   }
@@ -668,6 +993,7 @@ function validateProps(props: DataflowAutoRetryProps): Settings {
     ledgerTtlDays,
     // By name, the retrier asks for the secret by name: a partial ARN is ambiguous to Secrets Manager.
     secretId: props.credentialsSecretName,
+    routes: routes.settings,
   };
 }
 
