@@ -1,0 +1,126 @@
+/**
+ * A local sandbox for the CLI tests: a local stack (the emulator, the resources in the moto_server
+ * of the global setup, the real retrier bundle) and its outputs file, written as
+ * `npm start -- --keep` writes it, so `--local <file>` finds it. Commands run in process through
+ * `runCli`, with their output captured.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../../cli/main';
+import type { RetryPolicyInput } from '../../contracts/retry-policy';
+import { type AlertPayload, failureAlertFor } from '../../emulator/alerts';
+import type { FlowObject, RunInput, RunObject } from '../../emulator/types';
+import type { SecretCredential } from '../../sandbox/provision';
+import { type LocalStack, startLocalStack } from '../../sandbox/session';
+import { bundlePath, captureStdout, jestLoader } from '../support/local-world';
+
+/** The org of the sandbox's credential. */
+export const CLI_ORG_ID = 'C1C2C3C4C5C6C7C8C9C0C1C2@AdobeOrg';
+
+/** What one CLI run printed and returned. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI in process with captured output. */
+export async function cli(
+  argv: readonly string[],
+  options: { env?: Record<string, string | undefined>; cwd?: string } = {},
+): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    stdout: (text) => {
+      stdout += text;
+    },
+    stderr: (text) => {
+      stderr += text;
+    },
+    env: options.env ?? { USER: 'tester' },
+    cwd: options.cwd ?? process.cwd(),
+    isTTY: false,
+  });
+  return { code, stdout, stderr };
+}
+
+/** A running sandbox for the CLI. */
+export interface CliSandbox {
+  readonly stack: LocalStack;
+  /** The outputs file `--local` reads. */
+  readonly outputsFile: string;
+  readonly credentials: readonly SecretCredential[];
+  /** Runs the CLI against this sandbox (`--local <file>` appended). */
+  run(argv: readonly string[], options?: { env?: Record<string, string> }): Promise<CliRun>;
+  /** Adds an enabled batch flow in sandbox `prod`. */
+  addFlow(overrides?: Partial<Parameters<LocalStack['emulator']['state']['addFlow']>[0]>): FlowObject;
+  /** Adds a failed run of a flow and returns the alert Adobe would send about it. */
+  failedRun(flow: FlowObject, input?: Partial<RunInput>): { run: RunObject; alert: AlertPayload };
+  close(): Promise<void>;
+}
+
+/** Starts a sandbox: the stack, its outputs file, and stdout captured (the function's log lines). */
+export async function startCliSandbox(
+  options: { policy?: RetryPolicyInput; credentials?: readonly SecretCredential[] } = {},
+): Promise<CliSandbox> {
+  const stdout = captureStdout();
+  const prefix = `cli-${randomUUID().slice(0, 8)}`;
+  const credentials = options.credentials ?? [
+    {
+      clientId: `client-${prefix}`,
+      clientSecret: `p8e-${randomUUID()}`,
+      orgId: CLI_ORG_ID,
+      scopes: 'openid,AdobeID,read_organizations',
+    },
+  ];
+  const stack = await startLocalStack({
+    credentials: credentials.length === 1 && credentials[0] ? credentials[0] : credentials,
+    startMoto: false,
+    prefix,
+    policy: options.policy ?? { maxAttempts: 3, delaysSeconds: [0], jitterRatio: 0 },
+    bundleFile: bundlePath('retrier'),
+    loader: jestLoader,
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'aep-autoretry-cli-'));
+  const outputsFile = join(dir, 'outputs.json');
+  writeFileSync(
+    outputsFile,
+    JSON.stringify({
+      pid: process.pid,
+      awsEndpoint: stack.awsEndpoint,
+      flowServiceUrl: stack.emulator.flowServiceUrl,
+      imsTokenUrl: stack.emulator.imsTokenUrl,
+      emulatorUrl: stack.emulator.url,
+      resources: stack.resources,
+      env: stack.env,
+    }),
+  );
+  let flows = 0;
+  return {
+    stack,
+    outputsFile,
+    credentials,
+    run: (argv, runOptions = {}) => cli([...argv, '--local', outputsFile], runOptions),
+    addFlow(overrides = {}) {
+      flows++;
+      return stack.emulator.state.addFlow({
+        name: `Dataflow ${flows} - orders.csv`,
+        sandboxName: 'prod',
+        orgId: credentials[0]?.orgId ?? CLI_ORG_ID,
+        ...overrides,
+      });
+    },
+    failedRun(flow, input = {}) {
+      const run = stack.emulator.state.addRun({ flowId: flow.id, status: 'failed', ...input });
+      return { run, alert: failureAlertFor(run, flow) };
+    },
+    async close() {
+      await stack.stop();
+      rmSync(dir, { recursive: true, force: true });
+      stdout.restore();
+    },
+  };
+}
