@@ -4,13 +4,19 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
+import { startMotoProxy } from './moto-proxy';
 
 /** A running moto_server. */
 export interface MotoServer {
-  /** `http://127.0.0.1:PORT`: the value for `AWS_ENDPOINT_URL`. */
+  /**
+   * `http://127.0.0.1:PORT`: the value for `AWS_ENDPOINT_URL`. It is the front door of moto
+   * (`moto-proxy.ts`), which gives DynamoDB's conditional writes the atomicity moto lacks.
+   */
   readonly endpoint: string;
+  /** moto_server itself, behind the front door. */
+  readonly directEndpoint: string;
   readonly pid: number;
-  /** Stops the server (by PID) and waits for it to exit. */
+  /** Stops the front door and the server (by PID) and waits for it to exit. */
   stop(): Promise<void>;
 }
 
@@ -91,11 +97,21 @@ export async function startMoto(options: { port?: number; timeoutMs?: number } =
   }
   child.stderr?.removeAllListeners('data');
   child.stderr?.resume();
-  const pid = child.pid ?? 0;
+  let proxy: Awaited<ReturnType<typeof startMotoProxy>>;
+  try {
+    proxy = await startMotoProxy(endpoint);
+  } catch (error) {
+    await stopProcess(child);
+    throw error;
+  }
   return {
-    endpoint,
-    pid,
-    stop: () => stopProcess(child),
+    endpoint: proxy.endpoint,
+    directEndpoint: endpoint,
+    pid: child.pid ?? 0,
+    stop: async () => {
+      await proxy.close();
+      await stopProcess(child);
+    },
   };
 }
 

@@ -3,8 +3,8 @@
  * duplicates in one process, concurrent duplicates from separate Node processes, and a container
  * killed between the re-trigger POST and its ledger write. Every case ends with one POST.
  *
- * DynamoDB calls go through a proxy that hands them to moto one at a time: moto's conditional
- * writes are not atomic under concurrent requests, DynamoDB's are (see serialised-dynamodb.ts).
+ * DynamoDB calls reach moto one at a time through its front door (sandbox/moto-proxy.ts): moto's
+ * conditional writes are not atomic under concurrent requests, DynamoDB's are.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { lambdaContext } from '../../sandbox/local-lambda';
@@ -15,27 +15,24 @@ import {
   captureOutput,
   expireLease,
   ledgerRecord,
+  motoProxyStats,
   snsEventOf,
   startWorld,
   type World,
 } from '../support/local-world';
-import { type SerialisedDynamoDb, startSerialisedDynamoDb } from '../support/serialised-dynamodb';
 
 let world: World;
-let dynamodb: SerialisedDynamoDb;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
   output = captureOutput();
-  dynamodb = await startSerialisedDynamoDb();
-  world = await startWorld({ env: dynamodb.env });
+  world = await startWorld();
 });
 
 afterAll(async () => {
   output.restore();
   await killChildren();
   await world.close();
-  await dynamodb.close();
 });
 
 beforeEach(async () => {
@@ -119,8 +116,9 @@ it('re-triggers once when six separate processes get the same alert at once', as
   const outcomes = await world.outcomes();
 
   // Assess
-  expect(dynamodb.requests()).toBeGreaterThan(0);
-  expect(dynamodb.maxInFlight()).toBe(1);
+  const proxy = await motoProxyStats();
+  expect(proxy.dynamodbRequests).toBeGreaterThan(0);
+  expect(proxy.maxDynamodbInFlight).toBe(1);
   expect(results).toEqual(Array(6).fill(expect.objectContaining({ ok: true })));
   expect(exits).toEqual(Array(6).fill({ code: 0, signal: null }));
   expect(world.emulator.state.stats().retriggers.bySourceRun[run.id]).toBe(1);

@@ -16,8 +16,14 @@ import { type AlertPayload, inCloudEvents, inEventBridge, inLegacyEnvelope } fro
 import type { FlowObject } from '../../emulator/types';
 import { deliverOnce } from '../../sandbox/delivery';
 import type { LambdaHandler } from '../../sandbox/local-lambda';
-import { alertLogLines, captureOutput, pendingRetries, startWorld, type World } from '../support/local-world';
-import { type SerialisedDynamoDb, startSerialisedDynamoDb } from '../support/serialised-dynamodb';
+import {
+  alertLogLines,
+  captureOutput,
+  motoProxyStats,
+  pendingRetries,
+  startWorld,
+  type World,
+} from '../support/local-world';
 
 const SEED = Number(process.env.SHUFFLE_SEED ?? 20_260_917);
 const FLOWS = 8;
@@ -60,14 +66,11 @@ interface Copy {
 }
 
 let world: World;
-let dynamodb: SerialisedDynamoDb;
 let output: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
   output = captureOutput();
-  dynamodb = await startSerialisedDynamoDb();
   world = await startWorld({
-    env: dynamodb.env,
     policy: { maxAttempts: MAX_ATTEMPTS, delaysSeconds: [0, 1, 0], jitterRatio: 0 },
   });
 });
@@ -75,7 +78,6 @@ beforeAll(async () => {
 afterAll(async () => {
   output.restore();
   await world.close();
-  await dynamodb.close();
 });
 
 it(`re-triggers each (run, attempt) once and ends each failed run once, however alerts are shuffled (seed ${SEED})`, async () => {
@@ -181,7 +183,7 @@ it(`re-triggers each (run, attempt) once and ends each failed run once, however 
   expect(pool.map((copy) => copy.runId)).toEqual([]);
   expect(await pendingRetries(world)).toBe(0);
   expect(sentToOnFailure).toBe(0);
-  expect(dynamodb.maxInFlight()).toBe(1);
+  expect((await motoProxyStats()).maxDynamodbInFlight).toBe(1);
   const { bySourceRun } = world.emulator.state.stats().retriggers;
   expect(Object.entries(bySourceRun).filter(([, count]) => count !== 1)).toEqual([]);
   const terminal = outcomes.filter((outcome) => TERMINAL_OUTCOMES.includes(outcome.outcome));

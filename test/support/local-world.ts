@@ -33,6 +33,7 @@ import {
   type ModuleLoader,
   type OnFailureRecord,
 } from '../../sandbox/local-lambda';
+import { MOTO_PROXY_STATS_PATH, type MotoProxyStats } from '../../sandbox/moto-proxy';
 import {
   type LocalResources,
   provision,
@@ -359,4 +360,10 @@ export function captureOutput(): { lines: () => string[]; restore: () => void } 
       for (const restore of restorers) restore();
     },
   };
+}
+
+/** The counters of the moto front door (`sandbox/moto-proxy.ts`) the global setup started. */
+export async function motoProxyStats(): Promise<MotoProxyStats> {
+  const response = await fetch(`${process.env.AWS_ENDPOINT_URL}${MOTO_PROXY_STATS_PATH}`);
+  return (await response.json()) as MotoProxyStats;
 }
