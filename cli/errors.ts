@@ -53,6 +53,13 @@ export function explainAwsError(error: unknown, what: string): unknown {
       { cause: error },
     );
   }
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED/.test(message)) {
+    return new CliError(
+      `Nothing answers (${what}): ${message}; with --local, check that the sandbox of "npm start -- --keep" still runs`,
+      { cause: error },
+    );
+  }
   if (/region is missing/i.test(message)) {
     return new CliError(`No AWS region (${what}): pass --region or set AWS_REGION`, { cause: error });
   }
