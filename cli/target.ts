@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetFunctionConfigurationCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SWEEP_ENV } from '../contracts/environment';
 import { loadConfig, type RetrierConfig } from '../lambda/retrier/config';
 import { STACK_OUTPUTS, type StackOutputKey } from '../lib/aep-dataflow-auto-retry-stack';
 import { CliError, explainAwsError } from './errors';
@@ -43,6 +44,8 @@ export interface Target {
   /** The retrier's configuration, read from its environment. */
   readonly config: RetrierConfig;
   readonly aws: AwsClientConfig;
+  /** The scheduled sweep's sandboxes (`SWEEP_SANDBOXES`), when the stack has the sweep function. */
+  readonly sweepSandboxes?: readonly string[];
 }
 
 /** How the command line chose the target. */
@@ -166,15 +169,24 @@ export async function stackTarget(stackName: string, region: string | undefined)
       );
     }
     const output = (key: StackOutputKey) => outputs.get(key) ?? '';
+    const environmentOf = async (functionName: string): Promise<Record<string, string>> => {
+      try {
+        const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
+        return answer.Environment?.Variables ?? {};
+      } catch (error) {
+        throw explainAwsError(error, `reading the configuration of function ${functionName}`);
+      }
+    };
     const functionName = output('RetrierFunctionName');
-    let env: Record<string, string>;
-    try {
-      const answer = await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: functionName }));
-      env = answer.Environment?.Variables ?? {};
-    } catch (error) {
-      throw explainAwsError(error, `reading the configuration of function ${functionName}`);
-    }
-    const config = readConfig(env, `function ${functionName}`);
+    const config = readConfig(await environmentOf(functionName), `function ${functionName}`);
+    // With the scheduled sweep deployed, a manual sweep covers the same sandboxes by default.
+    const sweepFunctionName = outputs.get('SweepFunctionName');
+    const sweepSandboxes = sweepFunctionName
+      ? (await environmentOf(sweepFunctionName))[SWEEP_ENV.sandboxes]
+          ?.split(',')
+          .map((name) => name.trim().toLowerCase())
+          .filter(Boolean)
+      : undefined;
     return {
       kind: 'stack',
       name: stackName,
@@ -190,6 +202,7 @@ export async function stackTarget(stackName: string, region: string | undefined)
       },
       config,
       aws,
+      ...(sweepSandboxes && sweepSandboxes.length > 0 ? { sweepSandboxes } : {}),
     };
   } finally {
     cloudFormation.destroy();

@@ -109,7 +109,7 @@ export const sweepCommand: CommandSpec = {
       type: 'string',
       value: '<name>',
       multiple: true,
-      description: `sandbox to sweep; repeat or comma-separate for several (default ${DEFAULTS.sandbox})`,
+      description: `sandbox to sweep; repeat or comma-separate (default: the scheduled sweep's, else ${DEFAULTS.sandbox})`,
     },
     'dry-run': { type: 'boolean', description: 'find and show, publish nothing' },
     'max-runs': {
@@ -181,7 +181,8 @@ export const sweepCommand: CommandSpec = {
           sleep: realSleep,
         },
         {
-          sandboxes: sandboxes.length > 0 ? sandboxes : [DEFAULTS.sandbox],
+          sandboxes:
+            sandboxes.length > 0 ? sandboxes : (services.target.sweepSandboxes ?? [DEFAULTS.sandbox]),
           lookbackMs,
           maxRuns,
           maxPublishes,

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { SWEEP_ENV } from '../../contracts/environment';
 import type { StackOutputKey } from '../../lib/aep-dataflow-auto-retry-stack';
 import { CLI_ORG_ID, type CliSandbox, cli, startCliSandbox } from './support';
 
@@ -14,11 +15,29 @@ let sandbox: CliSandbox;
 let stackName: string;
 const cloudFormation = new CloudFormationClient({});
 
-/** Creates a CloudFormation stack in moto holding a function with `env` and the given outputs. */
+/** A Lambda function resource with an environment. */
+function functionResource(env: Record<string, string>) {
+  return {
+    Type: 'AWS::Lambda::Function',
+    Properties: {
+      Runtime: 'nodejs22.x',
+      Handler: 'index.handler',
+      Role: { 'Fn::GetAtt': ['RetrierRole', 'Arn'] },
+      Code: { ZipFile: 'exports.handler = async () => undefined;' },
+      Environment: { Variables: env },
+    },
+  };
+}
+
+/**
+ * Creates a CloudFormation stack in moto holding the retrier function with `env`, the given
+ * outputs, and with `sweepEnv` a sweep function too.
+ */
 async function createStack(
   name: string,
   env: Record<string, string>,
   outputs: Partial<Record<StackOutputKey, string>>,
+  sweepEnv?: Record<string, string>,
 ) {
   await cloudFormation.send(
     new CreateStackCommand({
@@ -41,20 +60,13 @@ async function createStack(
               },
             },
           },
-          Retrier: {
-            Type: 'AWS::Lambda::Function',
-            Properties: {
-              Runtime: 'nodejs22.x',
-              Handler: 'index.handler',
-              Role: { 'Fn::GetAtt': ['RetrierRole', 'Arn'] },
-              Code: { ZipFile: 'exports.handler = async () => undefined;' },
-              Environment: { Variables: env },
-            },
-          },
+          Retrier: functionResource(env),
+          ...(sweepEnv ? { Sweep: functionResource(sweepEnv) } : {}),
         },
         Outputs: {
           ...Object.fromEntries(Object.entries(outputs).map(([key, value]) => [key, { Value: value }])),
           RetrierFunctionName: { Value: { Ref: 'Retrier' } },
+          ...(sweepEnv ? { SweepFunctionName: { Value: { Ref: 'Sweep' } } } : {}),
         },
       }),
     }),
@@ -72,17 +84,22 @@ beforeAll(async () => {
   });
   const { resources } = sandbox.stack;
   stackName = `AepDataflowAutoRetry-${randomUUID().slice(0, 8)}`;
-  await createStack(stackName, sandbox.stack.env, {
-    AlertsTopicArn: resources.alertsTopicArn,
-    OutcomesTopicArn: resources.outcomesTopicArn,
-    OpsTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
-    CredentialsSecretArn: resources.credentialsSecretId,
-    LedgerTableName: resources.ledgerTableName,
-    RetryQueueUrl: resources.retryQueueUrl,
-    RetryDeadLetterQueueUrl: resources.retryDeadLetterQueueUrl,
-    SubscriptionDeadLetterQueueUrl: resources.subscriptionDeadLetterQueueUrl,
-    OnFailureQueueUrl: resources.onFailureQueueUrl,
-  });
+  await createStack(
+    stackName,
+    sandbox.stack.env,
+    {
+      AlertsTopicArn: resources.alertsTopicArn,
+      OutcomesTopicArn: resources.outcomesTopicArn,
+      OpsTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+      CredentialsSecretArn: resources.credentialsSecretId,
+      LedgerTableName: resources.ledgerTableName,
+      RetryQueueUrl: resources.retryQueueUrl,
+      RetryDeadLetterQueueUrl: resources.retryDeadLetterQueueUrl,
+      SubscriptionDeadLetterQueueUrl: resources.subscriptionDeadLetterQueueUrl,
+      OnFailureQueueUrl: resources.onFailureQueueUrl,
+    },
+    { [SWEEP_ENV.sandboxes]: 'dev,qa' },
+  );
 });
 
 afterAll(async () => {
@@ -131,6 +148,26 @@ it('fails listing the orgs when the secret holds several and --org is not given'
   expect(result.code).toBe(1);
   expect(result.stderr).toContain(`holds 2 orgs; choose one with --org: ${CLI_ORG_ID}, ${OTHER_ORG_ID}`);
   expect(sandbox.stack.emulator.state.stats().retriggers.bySourceRun[run.id]).toBeUndefined();
+});
+
+it("sweeps the scheduled sweep function's sandboxes by default", async () => {
+  // Prepare
+  const flow = sandbox.addFlow({ sandboxName: 'dev' });
+  const { run } = sandbox.failedRun(flow);
+
+  // Act
+  const result = await cli(['sweep', '--since', '1h', '--dry-run', '--json', '--stack', stackName]);
+
+  // Assess
+  expect(result.code).toBe(0);
+  const report = JSON.parse(result.stdout);
+  expect(report.scopes.map((scope: { sandboxName: string }) => scope.sandboxName)).toEqual([
+    'dev',
+    'qa',
+    'dev',
+    'qa',
+  ]);
+  expect(report.published).toEqual([expect.objectContaining({ runId: run.id, sandboxName: 'dev' })]);
 });
 
 it('fails naming the stack and region when the stack does not exist', async () => {
