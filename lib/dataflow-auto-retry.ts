@@ -39,6 +39,7 @@ import {
   lambdaBundling,
   PROJECT_ROOT,
 } from './bundling';
+import { OperationsDashboard } from './operations-dashboard';
 
 /** Adobe's production Flow Service base URL. */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
@@ -189,10 +190,15 @@ export interface DataflowAutoRetryProps {
    */
   readonly alarmEmail?: string;
   /**
+   * Exhausted runs within an hour at which the `exhausted` alarm notifies the ops topic.
+   * @default 5
+   */
+  readonly exhaustedAlarmThreshold?: number;
+  /**
    * The KMS key that encrypts the alerts, outcomes and ops topics. AWS's managed `alias/aws/sns`
-   * key cannot be used: CloudWatch alarms and EventBridge cannot publish to topics encrypted with it.
-   * A key you pass must let `sns.amazonaws.com`, `cloudwatch.amazonaws.com` and
-   * `events.amazonaws.com` use `kms:GenerateDataKey` and `kms:Decrypt`.
+   * key cannot be used: CloudWatch alarms cannot publish to topics encrypted with it.
+   * A key you pass must let `sns.amazonaws.com` and `cloudwatch.amazonaws.com` use
+   * `kms:GenerateDataKey` and `kms:Decrypt`.
    * @default - a customer-managed key with yearly rotation (about 1 USD a month plus requests),
    * scheduled for deletion 30 days after the stack is deleted
    */
@@ -242,6 +248,8 @@ export interface DataflowAutoRetryAlarms {
   readonly sweepErrors?: cloudwatch.Alarm;
   /** EventBridge could not publish Adobe events to the alerts topic (with {@link DataflowAutoRetryProps.eventBridge}). */
   readonly eventBridgeDeadLetterQueue?: cloudwatch.Alarm;
+  /** More runs than {@link DataflowAutoRetryProps.exhaustedAlarmThreshold} exhausted their re-triggers in an hour. */
+  readonly exhausted: cloudwatch.Alarm;
 }
 
 /**
@@ -287,6 +295,8 @@ export class DataflowAutoRetry extends Construct {
   public readonly retryPolicy: RetryPolicy;
   /** The alarms, each notifying {@link opsTopic}. */
   public readonly alarms: DataflowAutoRetryAlarms;
+  /** The CloudWatch dashboard and the exhausted-runs alarm. */
+  public readonly operations: OperationsDashboard;
   /** The webhook ingress function, when {@link DataflowAutoRetryProps.webhook} is set. */
   public readonly ingress?: NodejsFunction;
   /** The webhook's public function URL (auth NONE: deliveries are checked by signature). */
@@ -451,7 +461,17 @@ export class DataflowAutoRetry extends Construct {
     if (ownsAlertsTopic && this.alertsTopic instanceof sns.Topic)
       this.restrictAlertPublishers(this.alertsTopic);
 
-    this.alarms = this.createAlarms();
+    const alarms = this.createAlarms();
+    this.operations = new OperationsDashboard(this, 'Operations', {
+      retrier: this.retrier,
+      subscriptionDeadLetterQueue: this.subscriptionDeadLetterQueue,
+      onFailureQueue: this.onFailureQueue,
+      retryDeadLetterQueue: this.retryDeadLetterQueue,
+      opsTopic: this.opsTopic,
+      exhaustedAlarmThreshold: props.exhaustedAlarmThreshold,
+      alarms: Object.values(alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined),
+    });
+    this.alarms = { ...alarms, exhausted: this.operations.exhaustedAlarm };
     this.acknowledgeNagFindings(props, role);
   }
 
@@ -689,15 +709,14 @@ export class DataflowAutoRetry extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(30),
     });
-    // SNS delivers, CloudWatch alarms and EventBridge rules publish; without these statements
-    // alarms and EventBridge deliveries to the encrypted topics fail silently.
+    // SNS delivers and CloudWatch alarms publish; without these statements alarm notifications
+    // to the encrypted ops topic fail silently. (EventBridge publishes through a role of its own.)
     key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowAwsServicesToUseTheTopics',
         principals: [
           new iam.ServicePrincipal('sns.amazonaws.com'),
           new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
-          new iam.ServicePrincipal('events.amazonaws.com'),
         ],
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: ['*'],
@@ -745,7 +764,7 @@ export class DataflowAutoRetry extends Construct {
     });
   }
 
-  private createAlarms(): DataflowAutoRetryAlarms {
+  private createAlarms(): Omit<DataflowAutoRetryAlarms, 'exhausted'> {
     const period = Duration.minutes(5);
     const action = new SnsAction(this.opsTopic);
     const alarm = (id: string, metric: cloudwatch.IMetric, description: string): cloudwatch.Alarm => {

@@ -5,6 +5,9 @@
  */
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OUTCOMES } from '../../contracts/outcome';
 import { DataflowAutoRetry } from '../../lib/dataflow-auto-retry';
@@ -23,20 +26,32 @@ interface Widget {
   };
 }
 
-function build(props: Partial<OperationsDashboardProps> = {}) {
+/** The construct's own dashboard, as `DataflowAutoRetry` wires it. */
+function build(props: { exhaustedAlarmThreshold?: number } = {}) {
   const app = new App({ context: SKIP_BUNDLING });
   const stack = new Stack(app, 'Ops');
-  const autoRetry = new DataflowAutoRetry(stack, 'AutoRetry');
+  const autoRetry = new DataflowAutoRetry(stack, 'AutoRetry', props);
+  return { app, stack, autoRetry, operations: autoRetry.operations, template: Template.fromStack(stack) };
+}
+
+/** The dashboard alone, on stand-in resources, for props the construct does not pass through. */
+function buildStandalone(props: Partial<OperationsDashboardProps> = {}) {
+  const app = new App();
+  const stack = new Stack(app, 'Standalone');
+  const queue = (id: string) => new sqs.Queue(stack, id, { enforceSSL: true });
   const operations = new OperationsDashboard(stack, 'Operations', {
-    retrier: autoRetry.retrier,
-    subscriptionDeadLetterQueue: autoRetry.subscriptionDeadLetterQueue,
-    onFailureQueue: autoRetry.onFailureQueue,
-    retryDeadLetterQueue: autoRetry.retryDeadLetterQueue,
-    opsTopic: autoRetry.opsTopic,
-    alarms: Object.values(autoRetry.alarms),
+    retrier: new lambda.Function(stack, 'Retrier', {
+      runtime: lambda.Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
+    }),
+    subscriptionDeadLetterQueue: queue('SubscriptionDlq'),
+    onFailureQueue: queue('OnFailure'),
+    retryDeadLetterQueue: queue('RetryDlq'),
+    opsTopic: new sns.Topic(stack, 'OpsTopic'),
     ...props,
   });
-  return { app, stack, autoRetry, operations, template: Template.fromStack(stack) };
+  return { operations, template: Template.fromStack(stack) };
 }
 
 /**
@@ -139,10 +154,10 @@ describe('OperationsDashboard', () => {
 
     // Assess
     expect(alarms.type).toBe('alarm');
+    const others = Object.values(autoRetry.alarms).filter((alarm) => alarm !== operations.exhaustedAlarm);
+    expect(autoRetry.alarms.exhausted).toBe(operations.exhaustedAlarm);
     expect(alarms.properties.alarms).toEqual(
-      [operations.exhaustedAlarm, ...Object.values(autoRetry.alarms)].map(
-        (alarm) => `{ref:${logicalId(stack, alarm)}.Arn}`,
-      ),
+      [operations.exhaustedAlarm, ...others].map((alarm) => `{ref:${logicalId(stack, alarm)}.Arn}`),
     );
   });
 
@@ -172,9 +187,17 @@ describe('OperationsDashboard', () => {
     });
   });
 
+  it('takes the threshold from the construct', () => {
+    // Prepare
+    const { template } = build({ exhaustedAlarmThreshold: 3 });
+
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'exhausted', Threshold: 3 });
+  });
+
   it('takes the threshold, period, namespace, service and dashboard name from props', () => {
     // Prepare
-    const { template } = build({
+    const { template } = buildStandalone({
       exhaustedAlarmThreshold: 2,
       exhaustedAlarmPeriod: Duration.minutes(30),
       metricsNamespace: 'Custom',
@@ -210,7 +233,7 @@ describe('OperationsDashboard', () => {
     ],
   ])('rejects %s', (_name, props, message) => {
     // Act & Assess
-    expect(() => build(props)).toThrow(message);
+    expect(() => buildStandalone(props)).toThrow(message);
   });
 
   it('keeps cdk-nag AwsSolutions checks clean', () => {

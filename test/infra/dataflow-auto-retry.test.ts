@@ -90,7 +90,7 @@ describe('DataflowAutoRetry with default props', () => {
         Statement: Match.arrayWith([
           Match.objectLike({
             Effect: 'Allow',
-            Principal: { Service: ['sns.amazonaws.com', 'cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
+            Principal: { Service: ['sns.amazonaws.com', 'cloudwatch.amazonaws.com'] },
             Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
           }),
         ]),
@@ -254,7 +254,7 @@ describe('DataflowAutoRetry with default props', () => {
     });
   });
 
-  it('alarms on errors, throttles and each dead-letter queue, notifying the ops topic', () => {
+  it('alarms on errors, throttles, each dead-letter queue and exhausted runs, notifying the ops topic', () => {
     // Prepare
     const { stack, template } = synthesized;
     const autoRetry = stack.autoRetry;
@@ -268,7 +268,13 @@ describe('DataflowAutoRetry with default props', () => {
     };
 
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 5);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AepDataflowAutoRetry',
+      MetricName: 'exhausted',
+      Threshold: 5,
+      AlarmActions: [ref(stack, autoRetry.opsTopic)],
+    });
     for (const metricName of ['Errors', 'Throttles']) {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         ...common,
@@ -292,6 +298,7 @@ describe('DataflowAutoRetry with default props', () => {
     }
     expect(Object.keys(autoRetry.alarms).sort()).toEqual([
       'errors',
+      'exhausted',
       'onFailureQueue',
       'retryDeadLetterQueue',
       'subscriptionDeadLetterQueue',
