@@ -38,7 +38,8 @@ export const EVENT_ID_ATTRIBUTE = 'ioEventId';
 /**
  * SNS message attribute naming which part of the stack published an alert: one of
  * {@link ALERT_ORIGINS}. Alerts published by anything else (EventBridge, the user's own tooling)
- * carry none. Subscription filter policies and operators may use it; the retrier does not need it.
+ * carry none. Subscription filter policies and operators may use it; the retrier logs alerts of
+ * the sweep with source `sweep`.
  */
 export const ALERT_ORIGIN_ATTRIBUTE = 'origin';
 

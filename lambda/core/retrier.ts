@@ -10,6 +10,7 @@
  *   repeats a message, never loses one);
  * - a POST that may have taken effect is never repeated: the flow's runs are listed first.
  */
+import { ALERT_ORIGINS } from '../../contracts/environment';
 import type { Outcome } from '../../contracts/outcome';
 import type { RetryPolicy } from '../../contracts/retry-policy';
 import { normaliseAlert } from './alert';
@@ -60,6 +61,8 @@ export interface AlertContext {
   readonly deadline: number;
   /** The I/O Events event id, when the transport carried one (an SNS message attribute). */
   readonly eventId?: string;
+  /** Who published the alert (the SNS message attribute `origin`): `sweep` alerts are logged as such. */
+  readonly origin?: string;
 }
 
 /** What happened to one alert: logged as one line, counted as one metric. */
@@ -558,7 +561,13 @@ export function createRetrier(deps: RetrierDeps): Retrier {
   return {
     async handleAlert(message, context) {
       const normalised = normaliseAlert(message, { eventId: context.eventId });
-      if (normalised.kind === 'failure') return handleFailure(normalised.alert, context);
+      if (normalised.kind === 'failure') {
+        const { alert } = normalised;
+        return handleFailure(
+          context.origin === ALERT_ORIGINS.sweep ? { ...alert, source: 'sweep' } : alert,
+          context,
+        );
+      }
       try {
         return await announce(normalised.kind, normalised.ids, { reason: normalised.reason });
       } catch (error) {

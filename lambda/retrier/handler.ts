@@ -11,7 +11,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SNSEvent, SNSEventRecord, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EVENT_ID_ATTRIBUTE } from '../../contracts/environment';
+import { ALERT_ORIGIN_ATTRIBUTE, EVENT_ID_ATTRIBUTE } from '../../contracts/environment';
 import { createDelayQueue } from '../adapters/delay-queue';
 import { createFlowService } from '../adapters/flow-service';
 import { createTokenProvider } from '../adapters/ims';
@@ -93,7 +93,8 @@ async function handleSns(records: SNSEventRecord[], context: Context): Promise<v
   for (const { Sns } of records) {
     const startedAt = Date.now();
     const eventId = Sns.MessageAttributes?.[EVENT_ID_ATTRIBUTE]?.Value;
-    const result = await retrier.handleAlert(Sns.Message, { deadline: deadlineOf(context), eventId });
+    const origin = Sns.MessageAttributes?.[ALERT_ORIGIN_ATTRIBUTE]?.Value;
+    const result = await retrier.handleAlert(Sns.Message, { deadline: deadlineOf(context), eventId, origin });
     record(result, startedAt, 'sns');
     if (result.retry) kept.push(result.retry);
   }

@@ -112,6 +112,17 @@ describe('a failure alert', () => {
     });
   });
 
+  it('names the sweep as the source of an alert the sweep published', async () => {
+    // Prepare
+    const { retrier, context, alertFor } = setup();
+
+    // Act
+    const result = await retrier.handleAlert(alertFor(RUN), { ...context(), origin: 'sweep' });
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'retriggered', source: 'sweep' });
+  });
+
   it('answers a second delivery as duplicate: no POST, nothing published', async () => {
     // Prepare
     const { retrier, context, alertFor, flowService, outcomes } = setup();
