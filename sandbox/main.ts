@@ -5,6 +5,7 @@
  *
  *   npm start                         the demo: a set of failures, each outcome printed
  *   npm start -- --alert alert.json   one alert of yours (its run is seeded in the emulator)
+ *   npm start -- --webhook            a signed I/O Events webhook delivery through the ingress function
  *   npm start -- --keep               leave the sandbox running for the operator CLI (Ctrl-C stops)
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,9 @@ import {
 import { DEMO_CREDENTIAL, seedDemo } from '../emulator/seed';
 import type { FlowObject, RunObject } from '../emulator/types';
 import { normaliseAlert } from '../lambda/core/alert';
+import { buildBundles } from '../scripts/build-bundles';
 import { type LocalStack, startLocalStack } from './session';
+import { runWebhookDemo } from './webhook-demo';
 
 const HELP = `npm start [-- options]
 
@@ -30,6 +33,9 @@ Runs the retrier locally against moto_server (AWS) and the Flow Service emulator
   --alert <file>   process one alert payload of yours instead of the demo; its run and flow
                    are created in the emulator first (unless --no-seed)
   --no-seed        with --alert: do not create the run in the emulator
+  --webhook        instead of the demo: sign a failure alert as Adobe I/O Events would and deliver
+                   it to the real webhook ingress bundle (plus the challenge, a redelivery and a
+                   forged copy), then let the retrier handle what the ingress published
   --keep           keep the sandbox running afterwards (for the operator CLI: npx aep-autoretry --local ...);
                    writes .sandbox/outputs.json; Ctrl-C stops it
   --verbose        print the function's JSON log lines and metrics (otherwise in .sandbox/retrier.log)
@@ -70,25 +76,28 @@ const handledLines: HandledLine[] = [];
 function routeFunctionLogs(verbose: boolean): void {
   mkdirSync(join(process.cwd(), '.sandbox'), { recursive: true });
   writeFileSync(LOG_FILE, '');
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (!text.startsWith('{')) return write(chunk as string, ...(rest as []));
-    appendFileSync(LOG_FILE, text);
-    for (const line of text.split('\n').filter(Boolean)) {
-      try {
-        const parsed = JSON.parse(line) as HandledLine;
-        if (parsed.message === 'alert handled' || parsed.message === 'alert kept for retry')
-          handledLines.push(parsed);
-      } catch {
-        // not a log line of ours
+  // Powertools writes INFO to stdout and WARN/ERROR to stderr: both carry JSON lines.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (!text.startsWith('{')) return write(chunk as string, ...(rest as []));
+      appendFileSync(LOG_FILE, text);
+      for (const line of text.split('\n').filter(Boolean)) {
+        try {
+          const parsed = JSON.parse(line) as HandledLine;
+          if (parsed.message === 'alert handled' || parsed.message === 'alert kept for retry')
+            handledLines.push(parsed);
+        } catch {
+          // not a log line of ours
+        }
       }
-    }
-    if (verbose) return write(chunk as string, ...(rest as []));
-    const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof process.stdout.write;
+      if (verbose) return write(chunk as string, ...(rest as []));
+      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  }
 }
 
 function short(id: string | null | undefined): string {
@@ -247,6 +256,35 @@ async function runOneAlert(stack: LocalStack, text: string, seed: boolean): Prom
   return outcomes;
 }
 
+/** The webhook route: Adobe's signed delivery through the ingress function, then the retrier. */
+async function runWebhook(stack: LocalStack): Promise<OutcomeMessage[]> {
+  const { flows, runs } = seedDemo(stack.emulator.state);
+  const run = runs.retryable[0];
+  if (!run) throw new Error('the demo seed has no retryable runs');
+  const [ingress] = await buildBundles(['ingress']);
+  if (!ingress) throw new Error('the ingress bundle was not built');
+  const demo = await runWebhookDemo({
+    bundleFile: ingress.file,
+    resources: stack.resources,
+    alert: failureAlertFor(run, flows.sftp),
+  });
+  console.log(`Webhook ingress (I/O event ${demo.eventId}):`);
+  console.log(
+    `  GET ?challenge=...            -> ${demo.challenge.status}${demo.challenge.echoed ? ', challenge echoed' : ''}`,
+  );
+  const answer = (label: string, reply: typeof demo.delivery) =>
+    console.log(
+      `  ${label.padEnd(29)} -> ${reply.status}, ${reply.publishedMessageIds.length} alert(s) published`,
+    );
+  answer('POST signed delivery', demo.delivery);
+  answer('POST same delivery again', demo.redelivery);
+  answer('POST forged signature', demo.forged);
+  console.log('');
+  const outcomes = await deliverAndCollect(stack);
+  printOutcomes(outcomes, new Map([[run.id, 'signed webhook delivery']]));
+  return outcomes;
+}
+
 /** The sandbox's credential: the demo one, for the org of the given alert when there is one. */
 function sandboxCredential(alertText: string | undefined) {
   const read = alertText === undefined ? undefined : normaliseAlert(alertText);
@@ -297,6 +335,7 @@ async function main(): Promise<number> {
       alert: { type: 'string' },
       'no-seed': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      webhook: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -315,10 +354,10 @@ async function main(): Promise<number> {
     console.log(
       `Ready in ${Date.now() - started} ms: AWS at ${stack.awsEndpoint}, Adobe at ${stack.emulator.url}\n`,
     );
-    const outcomes =
-      alertText === undefined
-        ? await runDemo(stack)
-        : await runOneAlert(stack, alertText, !values['no-seed']);
+    let outcomes: OutcomeMessage[];
+    if (alertText !== undefined) outcomes = await runOneAlert(stack, alertText, !values['no-seed']);
+    else if (values.webhook) outcomes = await runWebhook(stack);
+    else outcomes = await runDemo(stack);
     const stats = stack.emulator.state.stats();
     console.log(
       `\n${outcomes.length} outcome(s); Flow Service re-triggers: ${stats.retriggers.total}; IMS tokens minted: ${stats.tokensMinted.total}.`,
