@@ -23,6 +23,7 @@ import { DEMO_CREDENTIAL, seedDemo } from '../emulator/seed';
 import type { FlowObject, RunObject } from '../emulator/types';
 import { normaliseAlert } from '../lambda/core/alert';
 import { buildBundles } from '../scripts/build-bundles';
+import { interceptOutput, linesOf } from './output';
 import { type LocalStack, startLocalStack } from './session';
 import { runWebhookDemo } from './webhook-demo';
 
@@ -76,28 +77,20 @@ const handledLines: HandledLine[] = [];
 function routeFunctionLogs(verbose: boolean): void {
   mkdirSync(join(process.cwd(), '.sandbox'), { recursive: true });
   writeFileSync(LOG_FILE, '');
-  // Powertools writes INFO to stdout and WARN/ERROR to stderr: both carry JSON lines.
-  for (const stream of [process.stdout, process.stderr]) {
-    const write = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      if (!text.startsWith('{')) return write(chunk as string, ...(rest as []));
-      appendFileSync(LOG_FILE, text);
-      for (const line of text.split('\n').filter(Boolean)) {
-        try {
-          const parsed = JSON.parse(line) as HandledLine;
-          if (parsed.message === 'alert handled' || parsed.message === 'alert kept for retry')
-            handledLines.push(parsed);
-        } catch {
-          // not a log line of ours
-        }
+  interceptOutput((text) => {
+    if (!text.startsWith('{')) return 'pass';
+    appendFileSync(LOG_FILE, text);
+    for (const line of linesOf(text)) {
+      try {
+        const parsed = JSON.parse(line) as HandledLine;
+        if (parsed.message === 'alert handled' || parsed.message === 'alert kept for retry')
+          handledLines.push(parsed);
+      } catch {
+        // not a log line of ours
       }
-      if (verbose) return write(chunk as string, ...(rest as []));
-      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof stream.write;
-  }
+    }
+    return verbose ? 'pass' : 'swallow';
+  });
 }
 
 function short(id: string | null | undefined): string {

@@ -7,7 +7,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { OutcomeMessage } from '../contracts/outcome';
 import type { RetryPolicyInput } from '../contracts/retry-policy';
-import { type Emulator, startEmulator } from '../emulator/server';
+import { type Emulator, type EmulatorOptions, startEmulator } from '../emulator/server';
 import { buildBundles } from '../scripts/build-bundles';
 import { type DeliveryRound, deliverUntilIdle, drainOutcomes } from './delivery';
 import { freshRequire, type LambdaHandler, loadHandler, type ModuleLoader } from './local-lambda';
@@ -28,8 +28,8 @@ export interface LocalStackOptions {
   readonly bundleFile?: string;
   /** How a container's module is loaded. @default a fresh Node require */
   readonly loader?: ModuleLoader;
-  /** Port of the emulator. @default a free one */
-  readonly emulatorPort?: number;
+  /** Settings of the emulator (port, latency, ...). @default a free port, the emulator's defaults */
+  readonly emulator?: EmulatorOptions;
   /** Extra environment for the function. */
   readonly env?: Record<string, string>;
 }
@@ -50,19 +50,30 @@ export interface LocalStack {
   newContainer(envOverrides?: Record<string, string>): LambdaHandler;
   /** Publishes an alert to the alerts topic (a string is sent as is). */
   publishAlert(alert: unknown, attributes?: Record<string, string>): Promise<void>;
-  /** Delivers waiting alerts and due delay-queue messages until idle (waiting for pending delays). */
-  deliver(options?: {
-    concurrency?: number;
-    maxWaitMs?: number;
-    handler?: LambdaHandler;
-  }): Promise<DeliveryRound>;
+  /**
+   * Delivers waiting alerts and due delay-queue messages until idle; with `waitForDelays` (the
+   * default) also until the delayed messages came due and were delivered, for at most `maxWaitMs`.
+   */
+  deliver(options?: DeliverOptions): Promise<DeliveryRound>;
   /** Outcomes published since the last call. */
   outcomes(): Promise<OutcomeMessage[]>;
   stop(): Promise<void>;
 }
 
+/** Options of {@link LocalStack.deliver}. */
+export interface DeliverOptions {
+  /** Alerts invoked at once, as concurrent containers would. @default 1 */
+  readonly concurrency?: number;
+  /** @default 30000 */
+  readonly maxWaitMs?: number;
+  /** @default the stack's first container */
+  readonly handler?: LambdaHandler;
+  /** Wait for delayed delay-queue messages to come due. @default true */
+  readonly waitForDelays?: boolean;
+}
+
 /** Messages waiting on the delay queue, visible or still delayed. */
-async function pendingDelays(sqs: SQSClient, queueUrl: string): Promise<number> {
+export async function pendingDelays(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes } = await sqs.send(
     new GetQueueAttributesCommand({
       QueueUrl: queueUrl,
@@ -82,7 +93,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const awsEndpoint = process.env.AWS_ENDPOINT_URL ?? '';
   let emulator: Emulator | undefined;
   try {
-    emulator = await startEmulator({ port: options.emulatorPort ?? 0 });
+    emulator = await startEmulator(options.emulator);
     for (const credential of [options.credentials].flat()) {
       emulator.state.addCredential({
         clientId: credential.clientId,
@@ -139,7 +150,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           handler: deliverOptions.handler ?? handler,
           concurrency: deliverOptions.concurrency,
           maxWaitMs: deliverOptions.maxWaitMs ?? 30_000,
-          pendingDelays: () => pendingDelays(sqs, resources.retryQueueUrl),
+          pendingDelays:
+            deliverOptions.waitForDelays === false
+              ? undefined
+              : () => pendingDelays(sqs, resources.retryQueueUrl),
         });
       },
       outcomes: () => drainOutcomes(sqs, resources),

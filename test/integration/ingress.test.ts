@@ -17,14 +17,14 @@ import {
   runWebhookDemo,
   startIoEventsSigner,
 } from '../../sandbox/webhook-demo';
-import { bundlePath, captureStdout, jestLoader, startWorld, type World } from '../support/local-world';
+import { bundlePath, captureOutput, jestLoader, startWorld, type World } from '../support/local-world';
 
 const CLIENT_ID = 'c5a34355b7f5491f8277b8dd63f0bfa3';
 
 let world: World;
 let signer: IoEventsSigner;
 let ingress: LambdaHandler;
-let stdout: ReturnType<typeof captureStdout>;
+let stdout: ReturnType<typeof captureOutput>;
 let stderr: ReturnType<typeof captureStderr>;
 
 /** Captures what Powertools writes to stderr (warnings, errors) while the file runs. */
@@ -47,7 +47,7 @@ function captureStderr(): { lines: () => string[]; restore: () => void } {
 }
 
 beforeAll(async () => {
-  stdout = captureStdout();
+  stdout = captureOutput();
   stderr = captureStderr();
   world = await startWorld();
   signer = await startIoEventsSigner();

@@ -7,15 +7,15 @@ import { randomUUID } from 'node:crypto';
 import type { OutcomeMessage } from '../../contracts/outcome';
 import { type AlertPayload, inCloudEvents, inEventBridge, inLegacyEnvelope } from '../../emulator/alerts';
 import type { LambdaHandler } from '../../sandbox/local-lambda';
-import { alertLogLines, captureStdout, startWorld, type World } from '../support/local-world';
+import { alertLogLines, captureOutput, startWorld, type World } from '../support/local-world';
 
 const OTHER_ORG = 'F0E1D2C3B4A5968778695A4B@AdobeOrg';
 
 let world: World;
-let stdout: ReturnType<typeof captureStdout>;
+let stdout: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stdout = captureStdout();
+  stdout = captureOutput();
   world = await startWorld();
 });
 

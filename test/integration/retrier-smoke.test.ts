@@ -2,13 +2,13 @@
  * The whole path with real parts: an alert published to the alerts topic in moto, delivered to
  * the real bundle as SNS would, re-triggered on the emulator, the outcome read from the topic.
  */
-import { captureStdout, startWorld, type World } from '../support/local-world';
+import { captureOutput, startWorld, type World } from '../support/local-world';
 
 let world: World;
-let stdout: ReturnType<typeof captureStdout>;
+let stdout: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stdout = captureStdout();
+  stdout = captureOutput();
   world = await startWorld();
 });
 

@@ -7,16 +7,16 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { SWEEP_ENV } from '../../contracts/environment';
 import type { SweepReport } from '../../lambda/core/sweep';
 import { type LambdaHandler, lambdaContext, loadHandler } from '../../sandbox/local-lambda';
-import { bundlePath, captureStdout, jestLoader, startWorld, type World } from '../support/local-world';
+import { bundlePath, captureOutput, jestLoader, startWorld, type World } from '../support/local-world';
 
 const HOUR = 3_600_000;
 
 let world: World;
 let sweep: LambdaHandler;
-let stdout: ReturnType<typeof captureStdout>;
+let stdout: ReturnType<typeof captureOutput>;
 
 beforeAll(async () => {
-  stdout = captureStdout();
+  stdout = captureOutput();
   // Immediate re-triggers, so a failed re-triggered run is re-triggered again at once.
   world = await startWorld({ policy: { delaysSeconds: [0] } });
   sweep = loadHandler(

@@ -11,35 +11,20 @@ import {
   GetItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
-import type { OutcomeMessage } from '../../contracts/outcome';
 import type { RetryPolicyInput } from '../../contracts/retry-policy';
 import { type AlertPayload, failureAlertFor } from '../../emulator/alerts';
-import { type Emulator, type EmulatorOptions, startEmulator } from '../../emulator/server';
+import type { Emulator, EmulatorOptions } from '../../emulator/server';
 import type { FlowObject, RunInput, RunObject } from '../../emulator/types';
 import { readRunItem } from '../../lambda/adapters/ledger';
 import type { RunRecord } from '../../lambda/core/ports';
-import { deliverUntilIdle, drainOutcomes, snsRecordOf } from '../../sandbox/delivery';
-import {
-  type LambdaHandler,
-  loadHandler,
-  type ModuleLoader,
-  type OnFailureRecord,
-} from '../../sandbox/local-lambda';
+import { type DeliveryRound, deliverUntilIdle, snsRecordOf } from '../../sandbox/delivery';
+import type { LambdaHandler, ModuleLoader, OnFailureRecord } from '../../sandbox/local-lambda';
 import { MOTO_PROXY_STATS_PATH, type MotoProxyStats } from '../../sandbox/moto-proxy';
-import {
-  type LocalResources,
-  provision,
-  retrierEnvironment,
-  type SecretCredential,
-} from '../../sandbox/provision';
+import { interceptOutput, linesOf } from '../../sandbox/output';
+import type { SecretCredential } from '../../sandbox/provision';
+import { type DeliverOptions, type LocalStack, pendingDelays, startLocalStack } from '../../sandbox/session';
 
 /** The org of the world's credential. */
 export const ORG_ID = 'A1B2C3D4E5F6A7B8C9D0E1F2@AdobeOrg';
@@ -72,31 +57,23 @@ export interface WorldOptions {
   readonly env?: Record<string, string>;
 }
 
-/** A running world; `close()` it in `afterAll`/`afterEach`. */
-export interface World {
-  readonly emulator: Emulator;
-  readonly resources: LocalResources;
+/**
+ * A running world: a local stack (`sandbox/session.ts`) on the global setup's moto, plus helpers
+ * to seed Adobe's side. `close()` it in `afterAll`/`afterEach`.
+ */
+export interface World extends Omit<LocalStack, 'deliver' | 'stop' | 'moto'> {
   readonly credential: SecretCredential & { readonly scopes: string };
-  readonly env: Record<string, string>;
   /** The first container of the retrier; `newContainer()` starts another (a cold start). */
   readonly handler: LambdaHandler;
-  readonly sqs: SQSClient;
-  readonly sns: SNSClient;
-  newContainer(envOverrides?: Record<string, string>): LambdaHandler;
   /** Adds an enabled batch flow in sandbox `prod`. */
   addFlow(overrides?: Partial<Parameters<Emulator['state']['addFlow']>[0]>): FlowObject;
   /** Adds a failed run of a flow and returns the failure alert Adobe would send. */
   failedRun(flow: FlowObject, input?: Partial<RunInput>): { run: RunObject; alert: AlertPayload };
-  /** Publishes an alert to the alerts topic, as Adobe's route would. */
-  publishAlert(alert: unknown, attributes?: Record<string, string>): Promise<void>;
-  /** Delivers everything waiting to the retrier, as SNS and SQS would. */
-  deliver(options?: {
-    handler?: LambdaHandler;
-    concurrency?: number;
-    maxWaitMs?: number;
-  }): ReturnType<typeof deliverUntilIdle>;
-  /** Outcomes published since the last call. */
-  outcomes(): Promise<OutcomeMessage[]>;
+  /**
+   * Delivers everything waiting to the retrier, as SNS and SQS would, without waiting for delayed
+   * re-triggers to come due (see {@link deliverUntilSettled}).
+   */
+  deliver(options?: Omit<DeliverOptions, 'waitForDelays'>): Promise<DeliveryRound>;
   /** Successful re-trigger POSTs the emulator served. */
   retriggers(): number;
   close(): Promise<void>;
@@ -105,39 +82,28 @@ export interface World {
 /** Starts a world with its own resource prefix, credential and emulator. */
 export async function startWorld(options: WorldOptions = {}): Promise<World> {
   const prefix = `it-${randomUUID().slice(0, 8)}`;
-  const emulator = await startEmulator(options.emulator);
   const credential = {
     clientId: `client-${prefix}`,
     clientSecret: `p8e-${randomUUID()}`,
     orgId: ORG_ID,
     scopes: 'openid,AdobeID,read_organizations,additional_info.projectedProductContext',
   };
-  emulator.state.addCredential({
-    clientId: credential.clientId,
-    clientSecret: credential.clientSecret,
-    orgId: ORG_ID,
+  const stack = await startLocalStack({
+    credentials: credential,
+    prefix,
+    policy: options.policy,
+    dryRun: options.dryRun,
+    startMoto: false,
+    emulator: options.emulator,
+    bundleFile: bundlePath('retrier'),
+    loader: jestLoader,
+    env: { POWERTOOLS_METRICS_DISABLED: 'false', ...options.env },
   });
-  const sqs = new SQSClient({});
-  const sns = new SNSClient({});
-  const resources = await provision({ prefix, credentials: credential });
-  const env = {
-    ...retrierEnvironment(resources, emulator, { retryPolicy: options.policy, dryRun: options.dryRun }),
-    POWERTOOLS_METRICS_DISABLED: 'false',
-    ...options.env,
-  };
-  const newContainer = (overrides: Record<string, string> = {}) =>
-    loadHandler(bundlePath('retrier'), { ...env, ...overrides }, jestLoader);
-  const handler = newContainer();
+  const { emulator } = stack;
   let flows = 0;
   return {
-    emulator,
-    resources,
+    ...stack,
     credential,
-    env,
-    handler,
-    sqs,
-    sns,
-    newContainer,
     addFlow(overrides = {}) {
       flows++;
       return emulator.state.addFlow({
@@ -151,66 +117,26 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       const run = emulator.state.addRun({ flowId: flow.id, status: 'failed', ...input });
       return { run, alert: failureAlertFor(run, flow) };
     },
-    async publishAlert(alert, attributes = {}) {
-      await sns.send(
-        new PublishCommand({
-          TopicArn: resources.alertsTopicArn,
-          Message: typeof alert === 'string' ? alert : JSON.stringify(alert),
-          MessageAttributes: Object.fromEntries(
-            Object.entries(attributes).map(([name, value]) => [
-              name,
-              { DataType: 'String', StringValue: value },
-            ]),
-          ),
-        }),
-      );
-    },
-    deliver(deliverOptions = {}) {
-      return deliverUntilIdle({
-        sqs,
-        resources,
-        handler: deliverOptions.handler ?? handler,
-        concurrency: deliverOptions.concurrency,
-        maxWaitMs: deliverOptions.maxWaitMs ?? 5000,
-      });
-    },
-    outcomes: () => drainOutcomes(sqs, resources),
+    deliver: (deliverOptions = {}) =>
+      stack.deliver({ maxWaitMs: 5000, ...deliverOptions, waitForDelays: false }),
     retriggers: () => emulator.state.stats().retriggers.total,
-    close: () => emulator.close(),
+    close: () => stack.stop(),
   };
 }
 
-/** Captures what Powertools writes to stdout (JSON log lines, EMF metrics) while a test runs. */
-export function captureStdout(): { lines: () => string[]; restore: () => void } {
-  const original = process.stdout.write.bind(process.stdout);
+/** Captures what the functions write to stdout and stderr (Powertools JSON lines, EMF metrics). */
+export function captureOutput(): { lines: () => string[]; restore: () => void } {
   const captured: string[] = [];
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    captured.push(...text.split('\n').filter((line) => line.trim().length > 0));
-    const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof process.stdout.write;
-  return {
-    lines: () => [...captured],
-    restore: () => {
-      process.stdout.write = original;
-    },
-  };
+  const restore = interceptOutput((text) => {
+    captured.push(...linesOf(text));
+    return 'swallow';
+  });
+  return { lines: () => [...captured], restore };
 }
 
 /** Messages on the world's delay queue that wait for their delay or are ready to be received. */
-export async function pendingRetries(world: World): Promise<number> {
-  const { Attributes } = await world.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: world.resources.retryQueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'],
-    }),
-  );
-  return (
-    Number(Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes?.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
+export function pendingRetries(world: World): Promise<number> {
+  return pendingDelays(world.sqs, world.resources.retryQueueUrl);
 }
 
 /**
@@ -221,7 +147,7 @@ export async function pendingRetries(world: World): Promise<number> {
 export function deliverUntilSettled(
   world: World,
   options: { handler?: LambdaHandler; concurrency?: number; maxWaitMs?: number } = {},
-): ReturnType<typeof deliverUntilIdle> {
+): Promise<DeliveryRound> {
   return deliverUntilIdle({
     sqs: world.sqs,
     resources: world.resources,
@@ -332,34 +258,6 @@ export function alertLogLines(lines: readonly string[]): AlertLogLine[] {
     const message = (parsed as { message?: unknown } | null)?.message;
     return message === 'alert handled' || message === 'alert kept for retry' ? [parsed as AlertLogLine] : [];
   });
-}
-
-/**
- * Captures what the function writes to stdout and stderr (Powertools writes ERROR lines to stderr),
- * in the order written, while a test runs. Lambda sends both streams to the same log group.
- */
-export function captureOutput(): { lines: () => string[]; restore: () => void } {
-  const captured: string[] = [];
-  const patch = (stream: NodeJS.WriteStream) => {
-    const original = stream.write.bind(stream);
-    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-      captured.push(...text.split('\n').filter((line) => line.trim().length > 0));
-      const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
-      callback?.();
-      return true;
-    }) as typeof stream.write;
-    return () => {
-      stream.write = original;
-    };
-  };
-  const restorers = [patch(process.stdout), patch(process.stderr)];
-  return {
-    lines: () => [...captured],
-    restore: () => {
-      for (const restore of restorers) restore();
-    },
-  };
 }
 
 /** The counters of the moto front door (`sandbox/moto-proxy.ts`) the global setup started. */
