@@ -26,6 +26,11 @@ export interface TargetResources {
   readonly retryDeadLetterQueueUrl: string;
   readonly subscriptionDeadLetterQueueUrl: string;
   readonly onFailureQueueUrl: string;
+  /**
+   * Where EventBridge parks Adobe events it could not publish to the alerts topic: only with the
+   * EventBridge route (output `EventBridgeDeadLetterQueueUrl`). The local sandbox has none.
+   */
+  readonly eventBridgeDeadLetterQueueUrl?: string;
 }
 
 /** Settings every AWS client of the CLI is built with. */
@@ -61,7 +66,8 @@ interface SandboxOutputs {
   readonly env?: Record<string, string>;
 }
 
-const RESOURCE_KEYS: readonly (keyof TargetResources)[] = [
+/** The resources every target has. */
+const RESOURCE_KEYS: readonly Exclude<keyof TargetResources, 'eventBridgeDeadLetterQueueUrl'>[] = [
   'alertsTopicArn',
   'outcomesTopicArn',
   'credentialsSecretId',
@@ -123,10 +129,16 @@ export function localTarget(file: string, cwd: string): Target {
     ];
     throw new CliError(`The sandbox outputs ${path} lack ${absent.join(', ')}: ${start}`);
   }
+  // The sandbox deploys no EventBridge route, so its outputs name no EventBridge DLQ; an outputs
+  // file that does name one (a test's) is taken at its word.
+  const { eventBridgeDeadLetterQueueUrl, ...required } = resources;
   return {
     kind: 'local',
     name: path,
-    resources: resources as TargetResources,
+    resources: {
+      ...(required as TargetResources),
+      ...(typeof eventBridgeDeadLetterQueueUrl === 'string' ? { eventBridgeDeadLetterQueueUrl } : {}),
+    },
     config: readConfig(outputs.env, path),
     aws: { endpoint: outputs.awsEndpoint, region: 'us-east-1', credentials: SANDBOX_CREDENTIALS },
   };
@@ -187,6 +199,7 @@ export async function stackTarget(stackName: string, region: string | undefined)
           .map((name) => name.trim().toLowerCase())
           .filter(Boolean)
       : undefined;
+    const eventBridgeDeadLetterQueueUrl = outputs.get('EventBridgeDeadLetterQueueUrl');
     return {
       kind: 'stack',
       name: stackName,
@@ -199,6 +212,8 @@ export async function stackTarget(stackName: string, region: string | undefined)
         retryDeadLetterQueueUrl: output('RetryDeadLetterQueueUrl'),
         subscriptionDeadLetterQueueUrl: output('SubscriptionDeadLetterQueueUrl'),
         onFailureQueueUrl: output('OnFailureQueueUrl'),
+        // With the EventBridge route deployed (the eventBridgeBusName context) only.
+        ...(eventBridgeDeadLetterQueueUrl ? { eventBridgeDeadLetterQueueUrl } : {}),
       },
       config,
       aws,

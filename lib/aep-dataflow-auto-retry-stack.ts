@@ -30,14 +30,16 @@ export type StackOutputKey = (typeof STACK_OUTPUTS)[number];
 
 /**
  * Output keys present only when their part is enabled: `WebhookUrl` and `IngressFunctionName` with
- * the webhook, `SweepFunctionName` with the sweep, `AdobeEventBridgeRuleName` with the EventBridge
- * route. Part of the contract like {@link STACK_OUTPUTS}.
+ * the webhook, `SweepFunctionName` with the sweep, `AdobeEventBridgeRuleName` and
+ * `EventBridgeDeadLetterQueueUrl` with the EventBridge route. Part of the contract like
+ * {@link STACK_OUTPUTS}.
  */
 export const OPTIONAL_STACK_OUTPUTS = [
   'WebhookUrl',
   'IngressFunctionName',
   'SweepFunctionName',
   'AdobeEventBridgeRuleName',
+  'EventBridgeDeadLetterQueueUrl',
 ] as const;
 
 /** A key of {@link OPTIONAL_STACK_OUTPUTS}. */
@@ -115,12 +117,16 @@ export class AepDataflowAutoRetryStack extends Stack {
             },
           }
         : {}),
-      ...(autoRetry.eventBridgeRule
+      ...(autoRetry.eventBridgeRule && autoRetry.eventBridgeDeadLetterQueue
         ? {
             AdobeEventBridgeRuleName: {
               value: autoRetry.eventBridgeRule.ruleName,
               description:
                 'The rule sending AEP failure events from the Adobe partner bus to the alerts topic',
+            },
+            EventBridgeDeadLetterQueueUrl: {
+              value: autoRetry.eventBridgeDeadLetterQueue.queueUrl,
+              description: 'Adobe events EventBridge could not publish to the alerts topic',
             },
           }
         : {}),

@@ -1,11 +1,13 @@
 /**
- * `redrive`: moves messages from the three dead-letter queues back to where they came from.
+ * `redrive`: moves messages from the dead-letter queues back to where they came from.
  *
  * - subscription DLQ: SNS could not deliver an alert to the function; the body is the SNS
  *   notification, whose `Message` (and `MessageAttributes`) is published to the alerts topic again;
  * - on-failure queue: every attempt of the function threw; the body is Lambda's on-failure record,
  *   whose `requestPayload.Records[].Sns` messages are published to the alerts topic again;
- * - retry DLQ: a delayed re-trigger failed every receive; its body goes back on the delay queue.
+ * - retry DLQ: a delayed re-trigger failed every receive; its body goes back on the delay queue;
+ * - EventBridge DLQ (with the EventBridge route only): EventBridge could not publish an Adobe event
+ *   to the alerts topic; the body, the event, is published to the alerts topic again.
  *
  * A message is deleted only after it was moved; one the CLI cannot read stays where it is. A
  * message moved twice (a delete that failed) is harmless: the ledger makes the second a duplicate.
@@ -26,8 +28,8 @@ import { EXIT, UsageError } from '../errors';
 import { type CliIo, isoTime, progress, say } from '../io';
 import type { Services } from '../services';
 
-/** The dead-letter queues `redrive` knows. */
-export const REDRIVE_QUEUES = ['subscription', 'on-failure', 'retry'] as const;
+/** The dead-letter queues `redrive` knows; `eventbridge` exists with the EventBridge route only. */
+export const REDRIVE_QUEUES = ['subscription', 'on-failure', 'retry', 'eventbridge'] as const;
 
 /** One of {@link REDRIVE_QUEUES}. */
 export type RedriveQueue = (typeof REDRIVE_QUEUES)[number];
@@ -40,6 +42,7 @@ const QUEUE_TITLES: Readonly<Record<RedriveQueue, string>> = {
   subscription: 'subscription DLQ',
   'on-failure': 'on-failure queue',
   retry: 'retry DLQ',
+  eventbridge: 'EventBridge DLQ',
 };
 
 /** An alert to publish to the alerts topic again. */
@@ -136,6 +139,26 @@ export function planRedrive(queue: RedriveQueue, message: Message): Plan {
       description: `${alerts.map((alert) => describeAlert(alert.message)).join(', ')}${typeof error === 'string' ? `; the function threw: ${error}` : ''}`,
     };
   }
+  if (queue === 'eventbridge') {
+    // What EventBridge puts in a rule target's DLQ, per the EventBridge User Guide, "Using
+    // dead-letter queues to process undelivered events" (docs.aws.amazon.com/eventbridge/latest/
+    // userguide/eb-rule-dlq.html): the event it could not deliver, as the body, with the message
+    // attributes RULE_ARN, TARGET_ARN, ERROR_CODE and ERROR_MESSAGE. The guide does not say whether
+    // the body is taken before or after the target's input path (`$.detail` here); the one real
+    // message we found reported (serverless/serverless#4647, a target without input path) holds the
+    // whole envelope (`version`, `id`, `detail-type`, `source`, ..., `detail`), and that is what the
+    // tests put there. Either way the body is published as it is: the retrier reads an EventBridge
+    // envelope as well as the bare alert (`normaliseAlert`), as it reads what the rule publishes.
+    if (!record) return { action: 'skip', description: 'not a JSON event; left in the queue' };
+    const why = message.MessageAttributes?.ERROR_MESSAGE?.StringValue;
+    const code = message.MessageAttributes?.ERROR_CODE?.StringValue;
+    const text = message.Body ?? '';
+    return {
+      action: 'publish',
+      alerts: [{ message: text, attributes: {} }],
+      description: `${describeAlert(text)}${why ? `; EventBridge said: ${why}${code ? ` (${code})` : ''}` : ''}`,
+    };
+  }
   if (record?.kind !== 'aep-autoretry/delayed-retry')
     return { action: 'skip', description: 'not a delayed re-trigger; left in the queue' };
   const alert = asRecord(record.alert);
@@ -146,11 +169,26 @@ export function planRedrive(queue: RedriveQueue, message: Message): Plan {
   };
 }
 
-function queueUrl(services: Services, queue: RedriveQueue): string {
+/** The queue's URL; undefined for the EventBridge DLQ of a target without the EventBridge route. */
+function queueUrl(services: Services, queue: RedriveQueue): string | undefined {
   const { resources } = services.target;
   if (queue === 'subscription') return resources.subscriptionDeadLetterQueueUrl;
   if (queue === 'on-failure') return resources.onFailureQueueUrl;
+  if (queue === 'eventbridge') return resources.eventBridgeDeadLetterQueueUrl;
   return resources.retryDeadLetterQueueUrl;
+}
+
+/** `--queue eventbridge` on a target that has no EventBridge route. */
+function noEventBridgeQueue(services: Services): UsageError {
+  const { target } = services;
+  const where =
+    target.kind === 'stack'
+      ? `stack ${target.name} has no EventBridge DLQ (no output EventBridgeDeadLetterQueueUrl)`
+      : 'the local sandbox has no EventBridge DLQ';
+  return new UsageError(
+    `--queue eventbridge: ${where}. The queue comes with the EventBridge route, deployed with the eventBridgeBusName context (cdk deploy -c eventBridgeBusName=aws.partner/developer.adobe.com/...); without it, redrive the other queues`,
+    'redrive',
+  );
 }
 
 async function move(services: Services, plan: Plan): Promise<void> {
@@ -195,6 +233,7 @@ export async function redriveQueue(
   options: { readonly dryRun: boolean; readonly max: number; readonly io: CliIo },
 ): Promise<RedriveReport> {
   const url = queueUrl(services, queue);
+  if (url === undefined) throw noEventBridgeQueue(services);
   const destination = queue === 'retry' ? 'the delay queue' : 'the alerts topic';
   const items: RedriveItem[] = [];
   const seen = new Set<string>();
@@ -268,20 +307,23 @@ function printReport(io: CliIo, report: RedriveReport, dryRun: boolean): void {
 export const redriveCommand: CommandSpec = {
   name: 'redrive',
   summary: 'Move messages from the dead-letter queues back to their source, with a count',
-  synopsis: '[--queue subscription|on-failure|retry|all] [--dry-run] [--max <n>]',
+  synopsis: '[--queue subscription|on-failure|retry|eventbridge|all] [--dry-run] [--max <n>]',
   description: [
     'Moves dead-letter messages back: alerts SNS could not deliver (subscription DLQ) and alerts the',
     'function failed on (on-failure queue) are published to the alerts topic again, with their message',
-    'attributes; delayed re-triggers (retry DLQ) go back on the delay queue. Each message is deleted',
-    'only after it was moved; unreadable ones stay. Fix the cause first (the alarms and the function',
-    'log say what it was). A message handled twice is harmless: the ledger makes it a duplicate.',
+    'attributes; delayed re-triggers (retry DLQ) go back on the delay queue. With the EventBridge route,',
+    'Adobe events EventBridge could not publish (EventBridge DLQ) are published to the alerts topic as',
+    'they are. Each message is deleted only after it was moved; unreadable ones stay. Fix the cause',
+    'first (the alarms and the function log say what it was). A message handled twice is harmless: the',
+    'ledger makes it a duplicate.',
   ].join('\n'),
   positionals: [],
   options: {
     queue: {
       type: 'string',
       value: '<name>',
-      description: 'subscription, on-failure, retry or all (default: all)',
+      description:
+        'subscription, on-failure, retry, eventbridge (with the EventBridge route) or all (default: all)',
     },
     'dry-run': { type: 'boolean', description: 'count and show the messages without moving them' },
     max: { type: 'string', value: '<n>', description: 'move at most n messages per queue (default: all)' },
@@ -303,8 +345,12 @@ export const redriveCommand: CommandSpec = {
       throw new UsageError('--max must be a whole number', 'redrive');
     if (max < 1) throw new UsageError('--max must be at least 1', 'redrive');
     const dryRun = flagOption(input, 'dry-run');
-    const queues = wanted === 'all' ? REDRIVE_QUEUES : [wanted as RedriveQueue];
     const services = await context.services();
+    // `all` is every queue the target has: the EventBridge DLQ only with the EventBridge route.
+    const queues =
+      wanted === 'all'
+        ? REDRIVE_QUEUES.filter((queue) => queueUrl(services, queue) !== undefined)
+        : [wanted as RedriveQueue];
     const reports: RedriveReport[] = [];
     for (const queue of queues)
       reports.push(await redriveQueue(services, queue, { dryRun, max, io: context.io }));

@@ -278,6 +278,6 @@ it('rejects an unknown queue name', async () => {
   // Assess
   expect(result.code).toBe(2);
   expect(result.stderr).toContain(
-    '--queue must be one of subscription, on-failure, retry or all, not "alerts"',
+    '--queue must be one of subscription, on-failure, retry, eventbridge or all, not "alerts"',
   );
 });

@@ -5,14 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CloudFormationClient, CreateStackCommand } from '@aws-sdk/client-cloudformation';
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { SWEEP_ENV } from '../../contracts/environment';
-import type { StackOutputKey } from '../../lib/aep-dataflow-auto-retry-stack';
-import { CLI_ORG_ID, type CliSandbox, cli, startCliSandbox } from './support';
+import type { OptionalStackOutputKey, StackOutputKey } from '../../lib/aep-dataflow-auto-retry-stack';
+import { CLI_ORG_ID, type CliSandbox, cli, putInEventBridgeDlq, startCliSandbox } from './support';
 
 const OTHER_ORG_ID = 'D1D2D3D4D5D6D7D8D9D0D1D2@AdobeOrg';
 
 let sandbox: CliSandbox;
 let stackName: string;
+/** The EventBridge DLQ the stack's `EventBridgeDeadLetterQueueUrl` output names. */
+let eventBridgeQueueUrl: string;
 const cloudFormation = new CloudFormationClient({});
 
 /** A Lambda function resource with an environment. */
@@ -36,7 +39,7 @@ function functionResource(env: Record<string, string>) {
 async function createStack(
   name: string,
   env: Record<string, string>,
-  outputs: Partial<Record<StackOutputKey, string>>,
+  outputs: Partial<Record<StackOutputKey | OptionalStackOutputKey, string>>,
   sweepEnv?: Record<string, string>,
 ) {
   await cloudFormation.send(
@@ -82,25 +85,34 @@ beforeAll(async () => {
       scopes: 'openid,AdobeID',
     })),
   });
-  const { resources } = sandbox.stack;
   stackName = `AepDataflowAutoRetry-${randomUUID().slice(0, 8)}`;
+  const { QueueUrl } = await sandbox.stack.sqs.send(
+    new CreateQueueCommand({ QueueName: `${stackName}-eventbridge-dlq` }),
+  );
+  eventBridgeQueueUrl = QueueUrl ?? '';
   await createStack(
     stackName,
     sandbox.stack.env,
-    {
-      AlertsTopicArn: resources.alertsTopicArn,
-      OutcomesTopicArn: resources.outcomesTopicArn,
-      OpsTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
-      CredentialsSecretArn: resources.credentialsSecretId,
-      LedgerTableName: resources.ledgerTableName,
-      RetryQueueUrl: resources.retryQueueUrl,
-      RetryDeadLetterQueueUrl: resources.retryDeadLetterQueueUrl,
-      SubscriptionDeadLetterQueueUrl: resources.subscriptionDeadLetterQueueUrl,
-      OnFailureQueueUrl: resources.onFailureQueueUrl,
-    },
+    { ...requiredOutputs(), EventBridgeDeadLetterQueueUrl: eventBridgeQueueUrl },
     { [SWEEP_ENV.sandboxes]: 'dev,qa' },
   );
 });
+
+/** The outputs every stack of this app has (the function name comes from the template). */
+function requiredOutputs(): Partial<Record<StackOutputKey, string>> {
+  const { resources } = sandbox.stack;
+  return {
+    AlertsTopicArn: resources.alertsTopicArn,
+    OutcomesTopicArn: resources.outcomesTopicArn,
+    OpsTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops',
+    CredentialsSecretArn: resources.credentialsSecretId,
+    LedgerTableName: resources.ledgerTableName,
+    RetryQueueUrl: resources.retryQueueUrl,
+    RetryDeadLetterQueueUrl: resources.retryDeadLetterQueueUrl,
+    SubscriptionDeadLetterQueueUrl: resources.subscriptionDeadLetterQueueUrl,
+    OnFailureQueueUrl: resources.onFailureQueueUrl,
+  };
+}
 
 afterAll(async () => {
   cloudFormation.destroy();
@@ -168,6 +180,51 @@ it("sweeps the scheduled sweep function's sandboxes by default", async () => {
     'qa',
   ]);
   expect(report.published).toEqual([expect.objectContaining({ runId: run.id, sandboxName: 'dev' })]);
+});
+
+it('redrives the EventBridge DLQ its EventBridgeDeadLetterQueueUrl output names to the alerts topic', async () => {
+  // Prepare
+  const { body } = await putInEventBridgeDlq(sandbox, eventBridgeQueueUrl);
+
+  // Act
+  const result = await cli(['redrive', '--queue', 'eventbridge', '--json', '--stack', stackName]);
+
+  // Assess
+  expect(result.code).toBe(0);
+  expect(JSON.parse(result.stdout)).toMatchObject({
+    found: 1,
+    moved: 1,
+    queues: [{ queue: 'eventbridge', url: eventBridgeQueueUrl }],
+  });
+  const { Attributes } = await sandbox.stack.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: eventBridgeQueueUrl, AttributeNames: ['All'] }),
+  );
+  expect(Attributes?.ApproximateNumberOfMessages).toBe('0');
+  expect(Attributes?.ApproximateNumberOfMessagesNotVisible).toBe('0');
+  const { Messages = [] } = await sandbox.stack.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: sandbox.stack.resources.alertsInboxUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 1,
+    }),
+  );
+  expect(Messages.map((message) => JSON.parse(message.Body ?? '{}').Message)).toEqual([body]);
+});
+
+it('rejects --queue eventbridge naming the stack and the eventBridgeBusName context when the stack has no such output', async () => {
+  // Prepare
+  const name = `NoRoute-${randomUUID().slice(0, 8)}`;
+  await createStack(name, sandbox.stack.env, requiredOutputs());
+
+  // Act
+  const result = await cli(['redrive', '--queue', 'eventbridge', '--stack', name]);
+
+  // Assess
+  expect(result.code).toBe(2);
+  expect(result.stderr).toContain(
+    `--queue eventbridge: stack ${name} has no EventBridge DLQ (no output EventBridgeDeadLetterQueueUrl)`,
+  );
+  expect(result.stderr).toContain('eventBridgeBusName');
 });
 
 it('fails naming the stack and region when the stack does not exist', async () => {

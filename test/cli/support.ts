@@ -8,13 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { runCli } from '../../cli/main';
 import type { RetryPolicyInput } from '../../contracts/retry-policy';
-import { type AlertPayload, failureAlertFor } from '../../emulator/alerts';
+import { type AlertPayload, failureAlertFor, inEventBridge } from '../../emulator/alerts';
 import type { FlowObject, RunInput, RunObject } from '../../emulator/types';
 import type { SecretCredential } from '../../sandbox/provision';
 import { type LocalStack, startLocalStack } from '../../sandbox/session';
-import { bundlePath, captureStdout, jestLoader } from '../support/local-world';
+import { bundlePath, captureOutput, jestLoader } from '../support/local-world';
 
 /** The org of the sandbox's credential. */
 export const CLI_ORG_ID = 'C1C2C3C4C5C6C7C8C9C0C1C2@AdobeOrg';
@@ -66,7 +67,7 @@ export interface CliSandbox {
 export async function startCliSandbox(
   options: { policy?: RetryPolicyInput; credentials?: readonly SecretCredential[] } = {},
 ): Promise<CliSandbox> {
-  const stdout = captureStdout();
+  const stdout = captureOutput();
   const prefix = `cli-${randomUUID().slice(0, 8)}`;
   const credentials = options.credentials ?? [
     {
@@ -123,4 +124,39 @@ export async function startCliSandbox(
       stdout.restore();
     },
   };
+}
+
+/** The reason the EventBridge DLQ messages of {@link putInEventBridgeDlq} give, shaped like SNS's AuthorizationError. */
+export const EVENTBRIDGE_ERROR_MESSAGE =
+  'User: arn:aws:sts::123456789012:assumed-role/AepDataflowAutoRetry-EventBridgeDeliveryRole/8f1c0b7e is not authorized to perform: SNS:Publish on resource: the alerts topic';
+
+/**
+ * What EventBridge puts in the EventBridge DLQ when it cannot publish an Adobe event to the alerts
+ * topic: the event (an EventBridge envelope of a failure alert) as the body, with the attributes the
+ * EventBridge User Guide lists ("Using dead-letter queues to process undelivered events").
+ */
+export async function putInEventBridgeDlq(
+  sandbox: CliSandbox,
+  queueUrl: string,
+): Promise<{ run: RunObject; flow: FlowObject; body: string }> {
+  const flow = sandbox.addFlow();
+  const { run, alert } = sandbox.failedRun(flow);
+  const body = JSON.stringify(inEventBridge(alert));
+  const bus = 'aws.partner/developer.adobe.com/8f1c0b7e-3c2a-4d5e-9f60-1a2b3c4d5e6f';
+  const attributes = {
+    RULE_ARN: `arn:aws:events:us-east-1:123456789012:rule/${bus}/AepDataflowAutoRetry-AutoRetryAdobeFailureAlertsRule1A2B3C4D-5E6F7A8B9C0D`,
+    TARGET_ARN: sandbox.stack.resources.alertsTopicArn,
+    ERROR_CODE: 'NO_PERMISSIONS',
+    ERROR_MESSAGE: EVENTBRIDGE_ERROR_MESSAGE,
+  };
+  await sandbox.stack.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: body,
+      MessageAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+      ),
+    }),
+  );
+  return { run, flow, body };
 }

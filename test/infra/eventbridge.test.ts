@@ -46,12 +46,14 @@ describe('DataflowAutoRetry EventBridge route', () => {
     synthesized = synth(ROUTE);
   });
 
-  it('creates no rule on any bus unless asked', () => {
+  it('creates no rule on any bus, and no EventBridge DLQ output, unless asked', () => {
     // Act
-    const { template } = synth();
+    const { template, stack } = synth();
 
     // Assess
     template.resourceCountIs('AWS::Events::Rule', 0);
+    expect(stack.autoRetry.eventBridgeDeadLetterQueue).toBeUndefined();
+    expect(Object.keys(template.toJSON().Outputs)).not.toContain('EventBridgeDeadLetterQueueUrl');
   });
 
   it('puts a rule on the partner bus matching Adobe sources with a failed run in detail, data or event', () => {
@@ -154,6 +156,20 @@ describe('DataflowAutoRetry EventBridge route', () => {
       ],
     });
     template.hasOutput('AdobeEventBridgeRuleName', { Value: ref(stack, autoRetry.eventBridgeRule!) });
+  });
+
+  it('outputs the URL of its DLQ for the CLI’s redrive, without an export', () => {
+    // Prepare
+    const { stack, template } = synthesized;
+
+    // Act
+    const output = template.toJSON().Outputs.EventBridgeDeadLetterQueueUrl;
+
+    // Assess
+    expect(output).toEqual({
+      Description: 'Adobe events EventBridge could not publish to the alerts topic',
+      Value: ref(stack, stack.autoRetry.eventBridgeDeadLetterQueue!),
+    });
   });
 
   it.each([

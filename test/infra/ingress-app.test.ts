@@ -65,6 +65,7 @@ describe('bin/app.ts alert-route context', () => {
         'IngressFunctionName',
         'SweepFunctionName',
         'AdobeEventBridgeRuleName',
+        'EventBridgeDeadLetterQueueUrl',
       ]),
     );
     expect(variablesOf(template, /I\/O Events webhook/).IO_EVENTS_CLIENT_IDS).toBe(
