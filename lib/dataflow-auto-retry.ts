@@ -468,6 +468,7 @@ export class DataflowAutoRetry extends Construct {
       onFailureQueue: this.onFailureQueue,
       retryDeadLetterQueue: this.retryDeadLetterQueue,
       opsTopic: this.opsTopic,
+      eventBridgeDeadLetterQueue: this.eventBridgeDeadLetterQueue,
       exhaustedAlarmThreshold: props.exhaustedAlarmThreshold,
       alarms: Object.values(alarms).filter((alarm): alarm is cloudwatch.Alarm => alarm !== undefined),
     });
@@ -831,7 +832,7 @@ export class DataflowAutoRetry extends Construct {
             eventBridgeDeadLetterQueue: alarm(
               'EventBridgeDeadLetterQueueAlarm',
               queueDepth(this.eventBridgeDeadLetterQueue),
-              'EventBridge could not publish Adobe failure events to the alerts topic. Fix the cause (topic policy, key), then republish them.',
+              'EventBridge could not publish Adobe failure events to the alerts topic. Fix the cause (topic policy, key), then run "aep-autoretry redrive --queue eventbridge".',
             ),
           }
         : {}),

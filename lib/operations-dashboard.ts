@@ -27,6 +27,11 @@ export interface OperationsDashboardProps {
   readonly onFailureQueue: sqs.IQueue;
   /** Delayed re-triggers that failed every receive. */
   readonly retryDeadLetterQueue: sqs.IQueue;
+  /**
+   * Adobe events the EventBridge route could not publish to the alerts topic.
+   * @default - no EventBridge route: not graphed
+   */
+  readonly eventBridgeDeadLetterQueue?: sqs.IQueue;
   /** The topic the exhausted alarm notifies. */
   readonly opsTopic: sns.ITopic;
   /**
@@ -123,6 +128,9 @@ export class OperationsDashboard extends Construct {
       ['subscription DLQ', props.subscriptionDeadLetterQueue],
       ['on-failure queue', props.onFailureQueue],
       ['retry DLQ', props.retryDeadLetterQueue],
+      ...(props.eventBridgeDeadLetterQueue
+        ? [['EventBridge DLQ', props.eventBridgeDeadLetterQueue] as [string, sqs.IQueue]]
+        : []),
     ];
     const fn = props.retrier;
     const graph = (

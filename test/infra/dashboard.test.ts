@@ -10,7 +10,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { OUTCOMES } from '../../contracts/outcome';
-import { DataflowAutoRetry } from '../../lib/dataflow-auto-retry';
+import { DataflowAutoRetry, type DataflowAutoRetryProps } from '../../lib/dataflow-auto-retry';
 import { OperationsDashboard, type OperationsDashboardProps } from '../../lib/operations-dashboard';
 import { logicalId, SKIP_BUNDLING } from './synth';
 
@@ -27,7 +27,7 @@ interface Widget {
 }
 
 /** The construct's own dashboard, as `DataflowAutoRetry` wires it. */
-function build(props: { exhaustedAlarmThreshold?: number } = {}) {
+function build(props: DataflowAutoRetryProps = {}) {
   const app = new App({ context: SKIP_BUNDLING });
   const stack = new Stack(app, 'Ops');
   const autoRetry = new DataflowAutoRetry(stack, 'AutoRetry', props);
@@ -143,6 +143,29 @@ describe('OperationsDashboard', () => {
       'aep-dataflow-autoretry',
     ]);
     expect(JSON.stringify(latency.properties.metrics)).toMatch(/"stat":"p50".*"stat":"p99"/);
+  });
+
+  it('graphs the EventBridge DLQ too when the EventBridge route is deployed', () => {
+    // Prepare
+    const { stack, autoRetry, template } = build({
+      eventBridge: {
+        partnerEventBusName: 'aws.partner/developer.adobe.com/8f1c0b7e-3c2a-4d5e-9f60-1a2b3c4d5e6f',
+      },
+    });
+    const dlq = autoRetry.eventBridgeDeadLetterQueue;
+
+    // Act
+    const depth = widgetTitled(dashboardBody(template).widgets, 'Dead-letter queue depth');
+
+    // Assess
+    expect(dlq).toBeDefined();
+    expect(metricLines(depth)).toHaveLength(4);
+    expect(metricLines(depth)[3]).toEqual([
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      'QueueName',
+      `{ref:${logicalId(stack, dlq as NonNullable<typeof dlq>)}.QueueName}`,
+    ]);
   });
 
   it("lists the exhausted alarm and the construct's alarms in the alarm status row", () => {
