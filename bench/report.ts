@@ -453,9 +453,10 @@ export function renderResults(results: BenchResults): string {
       `${burst.retrier.workload.concurrency} in flight means up to ${burst.retrier.workload.concurrency} containers. Tokens and the ` +
       'secret are cached per container: N containers mint N tokens and read the secret N times (once per container per ' +
       'token lifetime and per 5 minutes respectively), so this burst on real Lambda would mint at most ' +
-      `${burst.retrier.workload.concurrency} tokens against the tutorial's ${burst.tutorial.alerts}. The ledger is shared, so ` +
-      'duplicate runs stay at 0 whatever the number of containers. The peak RSS of one container serving 50 invocations at ' +
-      'once is an upper bound for a real container, which serves one at a time.',
+      `${burst.retrier.workload.concurrency} tokens against the tutorial's ${burst.tutorial.alerts}. De-duplication is the ` +
+      "shared ledger's conditional claim, not a per-container cache, so more containers do not weaken it (this run uses one). " +
+      'The peak RSS of one container serving 50 invocations at once is an upper bound for a real container, which serves ' +
+      'one at a time.',
   );
   out.push('');
 
@@ -524,7 +525,8 @@ export function renderResults(results: BenchResults): string {
   );
   out.push('');
   out.push(
-    'Durations are loopback durations: against the real Adobe and AWS endpoints each call waits for the network, and ' +
+    "Durations are the measured ones, moto's slow answers included (step 3): against the real Adobe and AWS endpoints " +
+      'each call waits for the network instead, and ' +
       `every extra 100 ms per alert adds ${usd(1000 * 0.1 * (memoryMb / 1024) * 0.0000133334)} per 1,000 alerts at ${memoryMb} MB. ` +
       'Not included: fixed monthly costs (the secret, $0.40; the customer-managed KMS key, about $1), KMS requests SNS makes ' +
       "for the encrypted topics (data keys are reused for minutes), CloudWatch metrics and alarms, Lambda's own START/END/REPORT " +
