@@ -116,7 +116,9 @@ export async function runFlavor(stage: Stage, flavor: Flavor, workload: Workload
       workload.duplicates,
       seededRandom(workload.seed),
     );
-    const events = deliveries.map((delivery) => snsEventFor(delivery, resources.alertsTopicArn));
+    const events = deliveries.map((delivery) =>
+      JSON.stringify(snsEventFor(delivery, resources.alertsTopicArn)),
+    );
     const aws = motoEnvironment(stage.proxy.endpoint);
     const env =
       flavor === 'retrier'

@@ -16,8 +16,11 @@ export interface WorkerJob {
   readonly bundle: string;
   /** Environment set before the bundle loads (its cold start reads it). */
   readonly env: Record<string, string>;
-  /** Lambda events, one invocation each, in this order. */
-  readonly events: readonly unknown[];
+  /**
+   * Lambda events as JSON, one invocation each, in this order. Kept as text and parsed per
+   * invocation, as Lambda's runtime client does, so the waiting events weigh what their text weighs.
+   */
+  readonly events: readonly string[];
   /** Invocations in flight at once. */
   readonly concurrency: number;
   /** Lambda's asynchronous retries after a thrown error (0 to 2). */
@@ -103,7 +106,7 @@ async function run(job: WorkerJob): Promise<WorkerReport> {
   const started = performance.now();
   const lane = async () => {
     while (next < job.events.length) {
-      const event = job.events[next++];
+      const event: unknown = JSON.parse(job.events[next++] as string);
       const outcome = await invokeAsync(timed, event, {
         retryAttempts: job.retryAttempts,
         retryDelayMs: job.retryDelayMs,
