@@ -77,13 +77,18 @@ export function runNode(
 }
 
 /**
- * The V8 heap flags Lambda's Node.js bootstrap (`/var/runtime/bootstrap`) derives from the memory
- * size: a tenth for the young generation (half of it per semi-space), the rest for the old one.
- * Applied to the worker so its heap grows as a Lambda container's would.
+ * The flags Lambda's Node.js bootstrap (`/var/runtime/bootstrap`) starts `node` with: `--expose-gc`
+ * and heap limits derived from the memory size (a tenth for the young generation, half of it per
+ * semi-space, the rest for the old one). Applied to the worker so its heap grows as a Lambda
+ * container's would.
  */
-export function lambdaHeapFlags(memoryMb: number): string[] {
+export function lambdaNodeFlags(memoryMb: number): string[] {
   const newSpace = Math.floor(memoryMb / 10);
-  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memoryMb - newSpace}`];
+  return [
+    '--expose-gc',
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
 }
 
 /** A worker's report with what its process wrote. */
@@ -98,7 +103,7 @@ export interface WorkerRun {
 /**
  * Runs one job in a fresh worker process (`bench/worker.ts`, bundled): a new Lambda container.
  * @param options.nodeOptions the function's `NODE_OPTIONS`, as the deployed function has them
- * @param options.nodeFlags flags for `node` itself (Lambda's heap flags, {@link lambdaHeapFlags})
+ * @param options.nodeFlags flags for `node` itself (Lambda's, {@link lambdaNodeFlags})
  */
 export function runWorker(
   workerFile: string,

@@ -72,7 +72,7 @@ async function once(
  * Runs `processes` fresh processes per bundle, interleaved.
  * @param options.subjects the retrier first, the SDK-only baseline second, then any others
  * @param options.env the function's environment (configuration, region, credentials, NODE_OPTIONS)
- * @param options.nodeFlags flags for `node` (Lambda's heap flags)
+ * @param options.nodeFlags flags for `node` (Lambda's, see lambdaNodeFlags)
  */
 export async function measureColdImport(options: {
   subjects: readonly [ColdImportSubject, ColdImportSubject, ...ColdImportSubject[]];

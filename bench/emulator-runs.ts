@@ -11,7 +11,7 @@ import { startEmulator } from '../emulator/server';
 import type { EmulatorStats } from '../emulator/types';
 import { motoEnvironment } from '../sandbox/moto';
 import { type LocalResources, retrierEnvironment } from '../sandbox/provision';
-import { lambdaHeapFlags, runWorker, type WorkerRun } from './children';
+import { lambdaNodeFlags, runWorker, type WorkerRun } from './children';
 import type { CallTally, CountingProxy, ProxyCounts } from './counting-proxy';
 import { seededRandom } from './stats';
 import {
@@ -35,7 +35,7 @@ export interface Stage {
   /** The deployed function's literal environment (policy, Powertools, NODE_OPTIONS, ...). */
   readonly functionEnv: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
-  /** The function's memory size: the worker gets Lambda's heap flags for it. */
+  /** The function's memory size: the worker gets Lambda's node flags for it. */
   readonly memoryMb: number;
 }
 
@@ -152,7 +152,7 @@ export async function runFlavor(stage: Stage, flavor: Flavor, workload: Workload
       },
       {
         nodeOptions: stage.functionEnv.NODE_OPTIONS ?? '',
-        nodeFlags: lambdaHeapFlags(stage.memoryMb),
+        nodeFlags: lambdaNodeFlags(stage.memoryMb),
         timeoutMs: 240_000,
       },
     );

@@ -4,7 +4,7 @@
  * reproduce. Pure: the orchestrator gathers the figures, this only formats them.
  */
 import type { BenchBundles } from './bundles';
-import { lambdaHeapFlags } from './children';
+import { lambdaNodeFlags } from './children';
 import type { ColdImportResult } from './cold-import';
 import { type CostEstimate, type ItemSizes, PRICES_AS_OF, PRICES_REGION } from './cost';
 import { duplicateRuns, type FlavorRun, postsPerRun, serviceCalls } from './emulator-runs';
@@ -325,7 +325,7 @@ export function renderResults(results: BenchResults): string {
   out.push('');
   out.push(
     `Cold import: ${coldImport.processesPerBundle} fresh \`node\` processes per bundle, the bundles taking turns in a ` +
-      "rotating order, each `require`-ing its bundle with the function's environment, `NODE_OPTIONS` and Lambda's heap " +
+      "rotating order, each `require`-ing its bundle with the function's environment, `NODE_OPTIONS` and Lambda's node " +
       'flags set (the configuration check runs). p50 / p90 / p99, and the ratio of medians to the SDK-only baseline:',
   );
   out.push('');
@@ -576,8 +576,8 @@ export function renderResults(results: BenchResults): string {
   );
   out.push('');
   out.push(
-    "Each worker is plain `node` with Lambda's heap flags for the memory size " +
-      `(\`${lambdaHeapFlags(memoryMb).join(' ')}\`), the function's \`NODE_OPTIONS\`, a small harness (bundled ` +
+    "Each worker is plain `node` with the flags Lambda's bootstrap uses for the memory size " +
+      `(\`${lambdaNodeFlags(memoryMb).join(' ')}\`), the function's \`NODE_OPTIONS\`, a small harness (bundled ` +
       "`bench/worker.ts`) and its events in memory; the peak is the kernel's maxRSS of that process, cross-checked by " +
       `sampling \`process.memoryUsage()\` every 10 ms (sampled peak of the retrier's burst: ${mb(burst.retrier.worker.report.rssPeakSampledBytes)}). ` +
       `For scale: an empty \`node\` process with the same flags holds ${emptyNode ? mb(emptyNode.rssBytes.p50) : 'n/a'} ` +

@@ -16,7 +16,7 @@ import { PROJECT_ROOT } from '../lib/bundling';
 import { motoEnvironment, startMoto } from '../sandbox/moto';
 import { type LocalResources, provision } from '../sandbox/provision';
 import { type BenchBundles, buildBenchBundles } from './bundles';
-import { killChildren, lambdaHeapFlags, runNode } from './children';
+import { killChildren, lambdaNodeFlags, runNode } from './children';
 import { type ColdImportResult, measureColdImport } from './cold-import';
 import { costPerThousand, type ItemSizes, ledgerItemSizes } from './cost';
 import { type CountingProxy, startCountingProxy } from './counting-proxy';
@@ -262,7 +262,7 @@ async function main(): Promise<number> {
           { name: 'empty module (node start-up)', file: bundles.empty.file },
         ],
         env: coldImportEnv(settings),
-        nodeFlags: lambdaHeapFlags(settings.memorySizeMb),
+        nodeFlags: lambdaNodeFlags(settings.memorySizeMb),
         processes: PLAN.coldImportProcesses,
         onProgress: (done, total) => {
           if (done % 5 === 0) process.stdout.write(`  ${done}/${total}\n`);
