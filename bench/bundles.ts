@@ -35,6 +35,8 @@ export interface BenchBundles {
   readonly awsClients: BenchBundle;
   /** An empty module: node's own start-up. */
   readonly empty: BenchBundle;
+  /** A module that only makes a `Request`: Node's fetch (undici) starting up. */
+  readonly fetch: BenchBundle;
   readonly tutorial: BenchBundle;
   /** The child-process harness (`bench/worker.ts`); not measured itself. */
   readonly worker: string;
@@ -84,6 +86,7 @@ export async function buildBenchBundles(outDir: string): Promise<BenchBundles> {
     sdkOnly: await buildOne(entry('sdk-only'), out('sdk-only')),
     awsClients: await buildOne(entry('aws-clients'), out('aws-clients')),
     empty: await buildOne(entry('empty'), out('empty')),
+    fetch: await buildOne(entry('fetch'), out('fetch')),
     tutorial: await buildOne(path.join(here, 'tutorial-flow.ts'), out('tutorial')),
     worker: (await buildOne(path.join(here, 'worker.ts'), out('worker'))).file,
     retrierComposition: await composition(outDir),
