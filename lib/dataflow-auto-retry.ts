@@ -39,7 +39,7 @@ import {
   lambdaBundling,
   PROJECT_ROOT,
 } from './bundling';
-import { OperationsDashboard } from './operations-dashboard';
+import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, OperationsDashboard } from './operations-dashboard';
 
 /** Adobe's production Flow Service base URL. */
 export const DEFAULT_FLOW_SERVICE_URL = 'https://platform.adobe.io/data/foundation/flowservice';
@@ -230,6 +230,14 @@ export interface DataflowAutoRetryProps {
   readonly sweep?: MissedAlertSweepProps;
 }
 
+/** Environment every function of the construct runs with: Powertools settings and source maps. */
+const FUNCTION_RUNTIME_ENV = {
+  POWERTOOLS_SERVICE_NAME: DEFAULT_SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: DEFAULT_METRICS_NAMESPACE,
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+  NODE_OPTIONS: '--enable-source-maps',
+} as const;
+
 /** The alarms of {@link DataflowAutoRetry}; each notifies the ops topic. */
 export interface DataflowAutoRetryAlarms {
   /** The retrier reported at least one error in 5 minutes. */
@@ -397,10 +405,7 @@ export class DataflowAutoRetry extends Construct {
         [RETRIER_ENV.retryPolicy]: JSON.stringify(settings.retryPolicy),
         [RETRIER_ENV.dryRun]: String(props.dryRun ?? false),
         [RETRIER_ENV.ledgerTtlDays]: String(settings.ledgerTtlDays),
-        POWERTOOLS_SERVICE_NAME: 'aep-dataflow-autoretry',
-        POWERTOOLS_METRICS_NAMESPACE: 'AepDataflowAutoRetry',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...FUNCTION_RUNTIME_ENV,
       },
     });
     const fn = this.retrier;
@@ -527,24 +532,10 @@ export class DataflowAutoRetry extends Construct {
       retryAttempts: options.retryAttempts,
       environment: {
         ...options.environment,
-        POWERTOOLS_SERVICE_NAME: 'aep-dataflow-autoretry',
-        POWERTOOLS_METRICS_NAMESPACE: 'AepDataflowAutoRetry',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...FUNCTION_RUNTIME_ENV,
       },
     });
-    Validations.of(fn.node.defaultChild ?? fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs24.x is the runtime this app is built, bundled (target node24) and tested on; cdk-nag compares against the newest runtime aws-cdk-lib knows.',
-    });
-    if (props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED) {
-      const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild ?? role;
-      Validations.of(policy).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
-      });
-    }
+    this.acknowledgeFunctionFindings(fn, role, props);
     return fn;
   }
 
@@ -841,11 +832,7 @@ export class DataflowAutoRetry extends Construct {
 
   /** cdk-nag findings that cannot be fixed, acknowledged on the one resource each concerns. */
   private acknowledgeNagFindings(props: DataflowAutoRetryProps, role: iam.Role): void {
-    Validations.of(this.retrier.node.defaultChild ?? this.retrier).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'nodejs24.x is the runtime this app is built, bundled (target node24) and tested on; cdk-nag compares against the newest runtime aws-cdk-lib knows.',
-    });
+    this.acknowledgeFunctionFindings(this.retrier, role, props);
     if (
       this.credentialsSecret instanceof secretsmanager.Secret &&
       this.credentialsSecret.node.scope === this
@@ -865,6 +852,19 @@ export class DataflowAutoRetry extends Construct {
           'This queue is itself a dead-letter queue (of the SNS subscription, the Lambda on-failure destination or the EventBridge target), which cdk-nag cannot see; it has no DLQ of its own by design.',
       });
     }
+  }
+
+  /** The findings every function of the construct shares: its runtime, and X-Ray's `*` resource. */
+  private acknowledgeFunctionFindings(
+    fn: NodejsFunction,
+    role: iam.Role,
+    props: DataflowAutoRetryProps,
+  ): void {
+    Validations.of(fn.node.defaultChild ?? fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs24.x is the runtime this app is built, bundled (target node24) and tested on; cdk-nag compares against the newest runtime aws-cdk-lib knows.',
+    });
     if (props.tracing !== undefined && props.tracing !== lambda.Tracing.DISABLED) {
       // Tracing adds its statement to the role's default policy: acknowledge it there only.
       const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild ?? role;
