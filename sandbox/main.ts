@@ -24,7 +24,7 @@ import type { FlowObject, RunObject } from '../emulator/types';
 import { normaliseAlert } from '../lambda/core/alert';
 import { buildBundles } from '../scripts/build-bundles';
 import { interceptOutput, linesOf } from './output';
-import { type LocalStack, startLocalStack } from './session';
+import { type LocalStack, startLocalStack, writeSandboxOutputs } from './session';
 import { runWebhookDemo } from './webhook-demo';
 
 const HELP = `npm start [-- options]
@@ -287,22 +287,7 @@ function sandboxCredential(alertText: string | undefined) {
 
 async function keepRunning(stack: LocalStack): Promise<void> {
   mkdirSync(join(process.cwd(), '.sandbox'), { recursive: true });
-  writeFileSync(
-    SANDBOX_OUTPUTS,
-    `${JSON.stringify(
-      {
-        pid: process.pid,
-        awsEndpoint: stack.awsEndpoint,
-        flowServiceUrl: stack.emulator.flowServiceUrl,
-        imsTokenUrl: stack.emulator.imsTokenUrl,
-        emulatorUrl: stack.emulator.url,
-        resources: stack.resources,
-        env: stack.env,
-      },
-      null,
-      2,
-    )}\n`,
-  );
+  writeSandboxOutputs(stack, SANDBOX_OUTPUTS);
   console.log(`\nThe sandbox keeps running (outputs in ${SANDBOX_OUTPUTS}). Ctrl-C stops it.`);
   let stopping = false;
   const stop = new Promise<void>((resolve) => {

@@ -3,6 +3,7 @@
  * stack's resources provisioned in moto, and the real retrier bundle loaded as a Lambda container.
  * The local sandbox (`npm start`), the operator CLI's local target and the benchmarks start one.
  */
+import { writeFileSync } from 'node:fs';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { OutcomeMessage } from '../contracts/outcome';
@@ -169,4 +170,21 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await moto?.stop();
     throw error;
   }
+}
+
+/**
+ * Writes what the operator CLI's `--local` target reads to find a running local stack
+ * (`cli/target.ts`): the endpoints, the resources and the function's environment.
+ */
+export function writeSandboxOutputs(stack: LocalStack, file: string): void {
+  const outputs = {
+    pid: process.pid,
+    awsEndpoint: stack.awsEndpoint,
+    flowServiceUrl: stack.emulator.flowServiceUrl,
+    imsTokenUrl: stack.emulator.imsTokenUrl,
+    emulatorUrl: stack.emulator.url,
+    resources: stack.resources,
+    env: stack.env,
+  };
+  writeFileSync(file, `${JSON.stringify(outputs, null, 2)}\n`);
 }

@@ -5,7 +5,7 @@
  * `runCli`, with their output captured.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -14,7 +14,7 @@ import type { RetryPolicyInput } from '../../contracts/retry-policy';
 import { type AlertPayload, failureAlertFor, inEventBridge } from '../../emulator/alerts';
 import type { FlowObject, RunInput, RunObject } from '../../emulator/types';
 import type { SecretCredential } from '../../sandbox/provision';
-import { type LocalStack, startLocalStack } from '../../sandbox/session';
+import { type LocalStack, startLocalStack, writeSandboxOutputs } from '../../sandbox/session';
 import { bundlePath, captureOutput, jestLoader } from '../support/local-world';
 
 /** The org of the sandbox's credential. */
@@ -87,18 +87,7 @@ export async function startCliSandbox(
   });
   const dir = mkdtempSync(join(tmpdir(), 'aep-autoretry-cli-'));
   const outputsFile = join(dir, 'outputs.json');
-  writeFileSync(
-    outputsFile,
-    JSON.stringify({
-      pid: process.pid,
-      awsEndpoint: stack.awsEndpoint,
-      flowServiceUrl: stack.emulator.flowServiceUrl,
-      imsTokenUrl: stack.emulator.imsTokenUrl,
-      emulatorUrl: stack.emulator.url,
-      resources: stack.resources,
-      env: stack.env,
-    }),
-  );
+  writeSandboxOutputs(stack, outputsFile);
   let flows = 0;
   return {
     stack,
