@@ -14,6 +14,9 @@ export interface Summary {
   readonly max: number;
 }
 
+/** The seeded PRNG the tests use too: the same sequence for the same seed. */
+export { seededRandom } from '../test/support/random';
+
 /**
  * The `p`-th percentile (0 to 100) of already sorted samples, by linear interpolation between the
  * closest ranks. NaN for no samples.
@@ -46,21 +49,6 @@ export function summarize(samples: readonly number[]): Summary {
 /** The median of samples. */
 export function median(samples: readonly number[]): number {
   return summarize(samples).p50;
-}
-
-/**
- * A seeded pseudo-random generator (mulberry32): numbers in [0, 1), the same sequence for the same
- * seed, so the burst's duplicates and order are reproducible run after run.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** A shuffled copy (Fisher-Yates) drawn from `random`. */

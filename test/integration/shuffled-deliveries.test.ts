@@ -24,6 +24,7 @@ import {
   startWorld,
   type World,
 } from '../support/local-world';
+import { seededRandom } from '../support/random';
 
 const SEED = Number(process.env.SHUFFLE_SEED ?? 20_260_917);
 const FLOWS = 8;
@@ -32,18 +33,6 @@ const MAX_ATTEMPTS = 3;
 const NON_RETRYABLE = 'CONNECTOR-2001-500';
 /** A bound on the drive (it takes a few seconds); the assertions then tell whether it finished. */
 const DRIVE_LIMIT_MS = 45_000;
-
-/** mulberry32: a small, seeded PRNG with values in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** One failed run the drive published alerts for, and what the policy says must become of it. */
 interface FailedRun {
@@ -82,7 +71,7 @@ afterAll(async () => {
 
 it(`re-triggers each (run, attempt) once and ends each failed run once, however alerts are shuffled (seed ${SEED})`, async () => {
   // Prepare
-  const random = prng(SEED);
+  const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const flows = Array.from({ length: FLOWS }, (_, index) =>
     world.addFlow(index === 0 ? { state: 'disabled' } : {}),

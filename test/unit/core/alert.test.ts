@@ -2,6 +2,7 @@ import { MAX_ALERT_BYTES, normaliseAlert } from '../../../lambda/core/alert';
 import type { AlertSource, NormalisedAlert } from '../../../lambda/core/model';
 import { SAFE_ID } from '../../../lambda/core/run-object';
 import { listFixtures, loadFixture, loadFixtureText } from '../../support/fixtures';
+import { seededRandom } from '../../support/random';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests edit deep fields of parsed JSON fixtures
 type Json = Record<string, any>;
@@ -751,18 +752,6 @@ describe('normaliseAlert rejections', () => {
     expect(result).toEqual({ kind: 'rejected', reason: 'could not read the message (TypeError)', ids: {} });
   });
 });
-
-/** mulberry32: a small seeded PRNG, so the fuzz cases are the same on every run. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [
   'id',
