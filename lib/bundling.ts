@@ -4,7 +4,8 @@
  * byte what deploys. This file points at entries by path and never imports runtime code.
  */
 import * as path from 'node:path';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /** The repository root: `projectRoot` for bundling and the base of every entry path. */
@@ -92,5 +93,21 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     alias: { ...BUNDLE_ALIASES },
     external: [],
     logLevel: 'warning',
+  };
+}
+
+/**
+ * The `NodejsFunction` props every function of the app shares: its entry, bundled with
+ * {@link lambdaBundling}, on the runtime and architecture the bundle targets (nodejs24.x, arm64).
+ */
+export function bundledFunctionProps(name: LambdaEntryName): NodejsFunctionProps {
+  return {
+    entry: LAMBDA_ENTRIES[name],
+    handler: HANDLER_EXPORT,
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: DEPS_LOCK_FILE,
+    bundling: lambdaBundling(),
+    runtime: lambda.Runtime.NODEJS_24_X,
+    architecture: lambda.Architecture.ARM_64,
   };
 }

@@ -31,14 +31,7 @@ import {
   type MissedAlertSweepProps,
   type WebhookIngressProps,
 } from './alert-routes';
-import {
-  DEPS_LOCK_FILE,
-  HANDLER_EXPORT,
-  LAMBDA_ENTRIES,
-  type LambdaEntryName,
-  lambdaBundling,
-  PROJECT_ROOT,
-} from './bundling';
+import { bundledFunctionProps, type LambdaEntryName } from './bundling';
 import { DEFAULT_METRICS_NAMESPACE, DEFAULT_SERVICE_NAME, OperationsDashboard } from './operations-dashboard';
 
 /** Adobe's production Flow Service base URL. */
@@ -383,13 +376,7 @@ export class DataflowAutoRetry extends Construct {
 
     this.retrier = new NodejsFunction(this, 'Retrier', {
       description: 'Re-triggers failed AEP dataflow runs and publishes the outcome',
-      entry: LAMBDA_ENTRIES.retrier,
-      handler: HANDLER_EXPORT,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
-      bundling: lambdaBundling(),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...bundledFunctionProps('retrier'),
       memorySize: settings.memorySize,
       timeout: settings.timeout,
       role,
@@ -516,13 +503,7 @@ export class DataflowAutoRetry extends Construct {
     logGroup.grantWrite(role);
     const fn = new NodejsFunction(this, id, {
       description: options.description,
-      entry: LAMBDA_ENTRIES[entry],
-      handler: HANDLER_EXPORT,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
-      bundling: lambdaBundling(),
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
+      ...bundledFunctionProps(entry),
       memorySize: 256,
       timeout: options.timeout,
       role,
