@@ -4,8 +4,7 @@
  * goes to the webhook and ends in one log line and a few metrics. Headers are never logged whole:
  * only the delivery id, retry count and event code, and only when they look like what Adobe sends.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
@@ -13,6 +12,7 @@ import { createAlertsTopic } from '../adapters/alerts-topic';
 import { createEventLedger } from '../adapters/event-ledger';
 import { createIoEventsKeys } from '../adapters/io-events-keys';
 import { SAFE_ID } from '../core/run-object';
+import { createObservability } from '../shared/observability';
 import { loadIngressConfig } from './config';
 import { createWebhook, requestFromFunctionUrl, type WebhookRequest, type WebhookResult } from './webhook';
 
@@ -29,12 +29,7 @@ const AWS_CLIENT_SETTINGS = {
   requestHandler: { connectionTimeout: 1000, requestTimeout: 2500, throwOnRequestTimeout: true },
 };
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'aep-dataflow-autoretry';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AepDataflowAutoRetry',
-  serviceName,
-});
+const { logger, metrics } = createObservability(process.env);
 
 const config = loadIngressConfig(process.env);
 const webhook = createWebhook({

@@ -4,8 +4,7 @@
  * into one log line, metrics, and — for alerts that must be kept — a thrown error (SNS, async
  * retries) or a batch item failure (the SQS delay queue).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -19,16 +18,13 @@ import { createLedger } from '../adapters/ledger';
 import { createOutcomePublisher } from '../adapters/outcomes';
 import { createCredentialsProvider } from '../adapters/secrets';
 import { type AlertResult, createRetrier } from '../core/retrier';
+import { createObservability } from '../shared/observability';
 import { loadConfig } from './config';
 
 /** Time kept back from the Lambda timeout for logging, metrics and giving a claim back. */
 const SAFETY_MARGIN_MS = 3000;
 
-const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aep-dataflow-autoretry' });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AepDataflowAutoRetry',
-  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'aep-dataflow-autoretry',
-});
+const { logger, metrics } = createObservability(process.env);
 
 const config = loadConfig(process.env);
 const credentials = createCredentialsProvider({

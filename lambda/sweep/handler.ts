@@ -5,8 +5,7 @@
  * after publishing what it could, so the function's error alarm shows it; the next scheduled sweep
  * is the retry.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
@@ -19,6 +18,7 @@ import { createLedger } from '../adapters/ledger';
 import { createCredentialsProvider } from '../adapters/secrets';
 import { AutoRetryError } from '../core/errors';
 import { runSweep, type SweepReport } from '../core/sweep';
+import { createObservability } from '../shared/observability';
 import { loadSweepConfig } from './config';
 
 /** Time kept back from the Lambda timeout to finish the current call, log and publish metrics. */
@@ -26,12 +26,7 @@ const SAFETY_MARGIN_MS = 10_000;
 /** Runs named in the log line; the counts cover the rest. */
 const LOGGED_RUNS = 100;
 
-const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? 'aep-dataflow-autoretry';
-const logger = new Logger({ serviceName });
-const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AepDataflowAutoRetry',
-  serviceName,
-});
+const { logger, metrics } = createObservability(process.env);
 
 const config = loadSweepConfig(process.env);
 const credentials = createCredentialsProvider({
